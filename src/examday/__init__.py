@@ -1,0 +1,3 @@
+"""examday: the exam-day runbook as a pytest suite."""
+
+__version__ = "0.1.0"
