@@ -1,0 +1,1 @@
+"""examday's command line (typer): one module per command group."""

@@ -1,0 +1,14 @@
+"""The `examday` command."""
+
+from __future__ import annotations
+
+import typer
+
+from examday.cli import sandbox
+
+app = typer.Typer(help="examday: the exam-day runbook as a test suite.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(sandbox.app, name="sandbox")
+
+if __name__ == "__main__":
+    app()

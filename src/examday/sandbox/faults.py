@@ -1,0 +1,272 @@
+"""Reversible faults: `examday sandbox fault NAME` and `fault --clear [NAME]`.
+
+Each fault breaks one thing the runbook cares about, the way it breaks in real
+life (a stopped container, a configuration reverted, a record corrupted), so
+that every check can be seen failing for the right reason. Active faults are
+kept in .state/faults.json with what is needed to undo them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from examday.sandbox import pki
+from examday.sandbox.errors import SandboxError
+from examday.sandbox.layout import API_HOST, CONTAINERS
+from examday.sandbox.lifecycle import Sandbox
+from examday.sandbox.stages import apply_stage
+from examday.sandbox.state import read_env_file, write_env_file
+
+Undo = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    summary: str
+    apply: Callable[[Sandbox], Undo]
+    clear: Callable[[Sandbox, Undo], None]
+
+
+# -- helpers ---------------------------------------------------------------------
+def _psql(sandbox: Sandbox, sql: str) -> str:
+    """Run SQL as the database owner inside the postgres container (sandbox only)."""
+    return sandbox.platform().exec_checked(
+        "postgres", ["psql", "-v", "ON_ERROR_STOP=1", "-qAt", "-U", "exam_user", "-d", "exam_platform",
+                     "-c", sql])
+
+
+def _reapply_stage(sandbox: Sandbox, _undo: Undo) -> None:
+    apply_stage(sandbox, sandbox.state.stage())
+
+
+def _set_compose_vars(sandbox: Sandbox, updates: dict[str, str | None]) -> None:
+    values = read_env_file(sandbox.paths.compose_env)
+    for key, value in updates.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    write_env_file(sandbox.paths.compose_env, values, "compose variables set by examday sandbox faults")
+
+
+def _redis_cli(sandbox: Sandbox, *args: str) -> str:
+    return sandbox.platform().exec_checked("redis", ["redis-cli", *args])
+
+
+# -- the faults ---------------------------------------------------------------------
+def _exam_mode_off(sandbox: Sandbox) -> Undo:
+    stage = sandbox.state.stage()
+    sandbox.state.set_platform_env({"EXAM_MODE": "false"})
+    if stage in ("freeze", "during"):  # the stage had it applied: revert it live too
+        sandbox.compose.up("backend")
+        sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+    return {}
+
+
+def _worker_running(sandbox: Sandbox) -> Undo:
+    sandbox.state.set_platform_env({"SCHEDULED_JOBS_ENABLED": "true"})
+    sandbox.compose.up("worker")
+    return {}
+
+
+def _redis_down(sandbox: Sandbox) -> Undo:
+    sandbox.compose.stop("redis")
+    return {}
+
+
+def _redis_up(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.compose.start("redis")
+    sandbox.wait_healthy(sandbox.platform(), services=("redis",))
+
+
+def _stale_backup(sandbox: Sandbox) -> Undo:
+    # Age every dump by three days, then stop the job that would write a new one.
+    sandbox.platform().exec_checked("backup", [
+        "sh", "-c", "for f in /backups/*.dump; do [ -e \"$f\" ] && touch -d '3 days ago' \"$f\"; done; true"])
+    sandbox.compose.stop("backup")
+    return {}
+
+
+def _fresh_backup(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.compose.start("backup")  # its loop dumps once at start
+    sandbox.wait_healthy(sandbox.platform(), services=("backup",))
+
+
+def _reissue_api_cert(sandbox: Sandbox, days: int) -> None:
+    pki.issue_server_certificate(sandbox.paths.ca_dir, sandbox.paths.certs_dir, API_HOST, days=days)
+    # --force: the Caddyfile is unchanged, only the certificate file behind it.
+    sandbox.platform().exec_checked("proxy", [
+        "caddy", "reload", "--force", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"])
+
+
+def _cert_expiring(sandbox: Sandbox) -> Undo:
+    _reissue_api_cert(sandbox, days=5)
+    return {}
+
+
+def _cert_renewed(sandbox: Sandbox, _undo: Undo) -> None:
+    _reissue_api_cert(sandbox, days=pki.NORMAL_LEAF_DAYS)
+
+
+def _reload_dns(sandbox: Sandbox) -> None:
+    sandbox.platform().require("dns").kill(signal="SIGHUP")  # dnsmasq re-reads its hosts file
+
+
+def _dns_wrong(sandbox: Sandbox) -> Undo:
+    # A stale record: still loopback, so nothing can leave this machine by it.
+    sandbox.state.write_dns_hosts(api_address="127.0.0.2")
+    _reload_dns(sandbox)
+    return {}
+
+
+def _dns_right(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.state.write_dns_hosts()
+    _reload_dns(sandbox)
+
+
+def _no_limits(sandbox: Sandbox) -> Undo:
+    # 0 means "no limit" to Docker: the frontend is recreated without memory or CPU caps.
+    _set_compose_vars(sandbox, {"EXAMDAY_FRONTEND_MEM_LIMIT": "0", "EXAMDAY_FRONTEND_CPUS": "0"})
+    sandbox.compose.up("frontend")
+    return {}
+
+
+def _limits_back(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_compose_vars(sandbox, {"EXAMDAY_FRONTEND_MEM_LIMIT": None, "EXAMDAY_FRONTEND_CPUS": None})
+    sandbox.compose.up("frontend")
+    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
+
+
+def _orphan_answers(sandbox: Sandbox) -> Undo:
+    # Rows whose session does not exist, written past the foreign key the way a
+    # replication or restore accident does (session_replication_role = replica).
+    session_id = str(uuid.uuid4())
+    _psql(sandbox, f"""
+        SET session_replication_role = replica;
+        INSERT INTO session_answers (session_id, question_id, selected_index, is_correct, answered_at,
+                                     changed_count, marked_for_review, created_at, updated_at)
+        SELECT '{session_id}', q.id, 0, false, now(), 0, false, now(), now()
+        FROM questions q ORDER BY q.position LIMIT 3;""")
+    return {"session_id": session_id}
+
+
+def _orphans_removed(sandbox: Sandbox, undo: Undo) -> None:
+    _psql(sandbox, f"DELETE FROM session_answers WHERE session_id = '{undo['session_id']}'")
+
+
+def _duplicate_submit(sandbox: Sandbox) -> Undo:
+    row = _psql(sandbox, """
+        INSERT INTO attempt_events (event_type, event_ts, seq, session_id, user_id, payload_json)
+        SELECT 'SESSION_SUBMITTED', now(), 9999, s.id, s.user_id, '{"source": "duplicate"}'::jsonb
+        FROM test_sessions s WHERE s.status = 'SUBMITTED' ORDER BY s.submitted_at LIMIT 1
+        RETURNING id, session_id""").strip()
+    if not row:
+        raise SandboxError("no SUBMITTED session to duplicate a submit for",
+                           "seed the sandbox first (`examday sandbox reset`)")
+    event_id, session_id = row.split("|")
+    return {"event_id": int(event_id), "session_id": session_id}
+
+
+def _duplicate_removed(sandbox: Sandbox, undo: Undo) -> None:
+    _psql(sandbox, f"DELETE FROM attempt_events WHERE id = {int(undo['event_id'])}")
+
+
+def _uvicorn_worker_pids(sandbox: Sandbox) -> list[int]:
+    output = sandbox.platform().exec_checked("backend", ["ps", "-eo", "pid,ppid,args", "--no-headers"])
+    rows = [line.split(None, 2) for line in output.splitlines() if line.strip()]
+    masters = {int(pid) for pid, _ppid, args in rows if "uvicorn" in args}
+    return [int(pid) for pid, ppid, args in rows
+            if int(ppid) in masters and "spawn_main" in args]
+
+
+def _backend_worker_killed(sandbox: Sandbox) -> Undo:
+    workers = _uvicorn_worker_pids(sandbox)
+    if not workers:
+        raise SandboxError("no uvicorn worker processes found in the backend", "is the backend running?")
+    victim = workers[0]
+    sandbox.platform().exec_checked("backend", ["kill", "-KILL", str(victim)])
+    return {"killed_pid": victim, "workers_before": len(workers)}
+
+
+def _backend_workers_restored(sandbox: Sandbox, undo: Undo) -> None:
+    if len(_uvicorn_worker_pids(sandbox)) < int(undo["workers_before"]):
+        sandbox.platform().require("backend").restart(timeout=20)
+        sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+
+
+def _ready_degraded(sandbox: Sandbox) -> Undo:
+    # Redis still answers PING but refuses every write: memory "full".
+    before = _redis_cli(sandbox, "config", "get", "maxmemory").split()[-1]
+    policy = _redis_cli(sandbox, "config", "get", "maxmemory-policy").split()[-1]
+    _redis_cli(sandbox, "config", "set", "maxmemory-policy", "noeviction")
+    _redis_cli(sandbox, "config", "set", "maxmemory", "1")
+    return {"maxmemory": before, "policy": policy}
+
+
+def _ready_restored(sandbox: Sandbox, undo: Undo) -> None:
+    _redis_cli(sandbox, "config", "set", "maxmemory", str(undo.get("maxmemory", "0")))
+    _redis_cli(sandbox, "config", "set", "maxmemory-policy", str(undo.get("policy", "noeviction")))
+
+
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        Fault("exam-mode-off", "EXAM_MODE=false in the platform configuration (and live once applied)",
+              _exam_mode_off, _reapply_stage),
+        Fault("redis-down", f"{CONTAINERS['redis']} stopped", _redis_down, _redis_up),
+        Fault("worker-running", "scheduled jobs re-enabled and the background worker running",
+              _worker_running, _reapply_stage),
+        Fault("stale-backup", "backups three days old and the backup job stopped", _stale_backup, _fresh_backup),
+        Fault("cert-expiring", f"the certificate for {API_HOST} expires in 5 days", _cert_expiring, _cert_renewed),
+        Fault("dns-wrong", f"DNS answers 127.0.0.2 for {API_HOST}", _dns_wrong, _dns_right),
+        Fault("no-limits", f"{CONTAINERS['frontend']} runs without memory and CPU limits", _no_limits, _limits_back),
+        Fault("orphan-answers", "answers whose session does not exist", _orphan_answers, _orphans_removed),
+        Fault("duplicate-submit", "a second SESSION_SUBMITTED event for one session",
+              _duplicate_submit, _duplicate_removed),
+        Fault("backend-worker-killed", "one uvicorn worker process killed with SIGKILL",
+              _backend_worker_killed, _backend_workers_restored),
+        Fault("ready-degraded", "Redis refuses writes (maxmemory reached): ready reports degraded",
+              _ready_degraded, _ready_restored),
+    )
+}
+
+
+def _lookup(name: str) -> Fault:
+    fault = FAULTS.get(name)
+    if fault is None:
+        raise SandboxError(f"unknown fault {name!r}", f"choose one of: {', '.join(FAULTS)}")
+    return fault
+
+
+def inject(sandbox: Sandbox, name: str) -> Fault:
+    fault = _lookup(name)
+    active = sandbox.state.faults()
+    if name in active:
+        raise SandboxError(f"fault {name} is already active",
+                           f"clear it first: `examday sandbox fault --clear {name}`")
+    sandbox.report(f"injecting {name}: {fault.summary}")
+    undo = fault.apply(sandbox)
+    active[name] = {"since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "undo": undo}
+    sandbox.state.save_faults(active)
+    return fault
+
+
+def clear(sandbox: Sandbox, name: str | None = None) -> list[str]:
+    """Undo one active fault, or all of them (newest first); return what was cleared."""
+    active = sandbox.state.faults()
+    if name is not None:
+        _lookup(name)
+        if name not in active:
+            raise SandboxError(f"fault {name} is not active", "`examday sandbox status` lists active faults")
+    names = [name] if name else sorted(active, key=lambda n: active[n]["since"], reverse=True)
+    for fault_name in names:
+        sandbox.report(f"clearing {fault_name}")
+        FAULTS[fault_name].clear(sandbox, active[fault_name].get("undo", {}))
+        del active[fault_name]
+        sandbox.state.save_faults(active)
+    return names

@@ -1,0 +1,119 @@
+"""Names, paths and ports of the sandbox: the single place they are defined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_NAME = "examday-sandbox"
+DOMAIN = "exam.localhost"
+API_HOST = f"api.{DOMAIN}"
+IMAGE_PREFIX = "examday-sandbox"
+BASE_IMAGE = f"{IMAGE_PREFIX}/base:bookworm"
+RUNTIME_IMAGE = f"{IMAGE_PREFIX}/runtime:bookworm"
+
+# compose service -> container name (PLATFORM.md's names; the proxy is Caddy here).
+CONTAINERS: dict[str, str] = {
+    "postgres": "exam_platform_postgres",
+    "redis": "exam_platform_redis",
+    "backend": "exam_platform_backend",
+    "worker": "exam_platform_worker",
+    "frontend": "exam_platform_frontend",
+    "proxy": "exam_platform_proxy",
+    "backup": "exam_platform_backup",
+    "dns": "exam_platform_dns",
+}
+
+# Optional, not part of the platform: simulated students answering during the exam.
+STUDENTS_CONTAINER = "examday_sandbox_students"
+
+# Published on 127.0.0.1 only; each can be moved with the env var of the same name.
+PORTS: dict[str, int] = {
+    "EXAMDAY_PORT_HTTPS": 8443,
+    "EXAMDAY_PORT_PROXY_ADMIN": 2019,
+    "EXAMDAY_PORT_BACKEND": 8000,
+    "EXAMDAY_PORT_FRONTEND": 3000,
+    "EXAMDAY_PORT_POSTGRES": 55432,
+    "EXAMDAY_PORT_REDIS": 56379,
+    "EXAMDAY_PORT_DNS": 5353,
+}
+
+
+@dataclass(frozen=True)
+class SandboxPaths:
+    """Where the sandbox's committed sources and generated state live."""
+
+    root: Path  # the repository's sandbox/ folder
+
+    @classmethod
+    def default(cls) -> "SandboxPaths":
+        return cls(Path(__file__).resolve().parents[3] / "sandbox")
+
+    @property
+    def compose_file(self) -> Path:
+        return self.root / "docker-compose.yml"
+
+    @property
+    def images(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def build(self) -> Path:
+        return self.root / ".build"
+
+    @property
+    def wheelhouse(self) -> Path:
+        return self.build / "wheels"
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".state"
+
+    @property
+    def ca_dir(self) -> Path:
+        return self.state / "ca"
+
+    @property
+    def ca_bundle(self) -> Path:
+        return self.ca_dir / "ca.pem"
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.state / "certs"
+
+    @property
+    def platform_env(self) -> Path:
+        return self.state / "platform.env"
+
+    @property
+    def compose_env(self) -> Path:
+        """Variables for compose's own substitution (limits, worker count): faults edit it."""
+        return self.state / "compose.env"
+
+    @property
+    def secrets_env(self) -> Path:
+        return self.state / "secrets.env"
+
+    @property
+    def students_env(self) -> Path:
+        return self.state / "students.env"
+
+    @property
+    def credentials(self) -> Path:
+        return self.state / "credentials.json"
+
+    @property
+    def caddyfile(self) -> Path:
+        return self.state / "proxy" / "Caddyfile"
+
+    @property
+    def dns_hosts(self) -> Path:
+        return self.state / "dns" / "hosts"
+
+    @property
+    def stage_file(self) -> Path:
+        return self.state / "stage"
+
+    @property
+    def faults_file(self) -> Path:
+        return self.state / "faults.json"
