@@ -1,6 +1,4 @@
-"""examday's own tests. Fixture modules that start real services live in tests/fixtures/."""
+"""examday's own tests. Fixtures that start real services live in tests/fixtures/."""
 
-pytest_plugins = [
-    "tests.fixtures.services",
-    "tests.fixtures.network_servers",
-]
+from tests.fixtures.network_servers import *  # noqa: F401,F403 - fixtures
+from tests.fixtures.services import *  # noqa: F401,F403 - fixtures

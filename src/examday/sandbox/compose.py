@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import resource
 import shutil
 import subprocess
 
@@ -27,13 +28,21 @@ def compose_command() -> tuple[str, ...]:
     )
 
 
+def host_defaults() -> dict[str, str]:
+    """Compose variables that depend on this host."""
+    # A container may not raise its open-files limit above the host's hard limit.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nofile = 65535 if hard == resource.RLIM_INFINITY else min(65535, hard)
+    return {"EXAMDAY_BACKEND_NOFILE": str(nofile)}
+
+
 class Compose:
     """The sandbox's compose project: fixed project name, file and environment."""
 
     def __init__(self, paths: SandboxPaths) -> None:
         self.paths = paths
         # The caller's environment wins (port overrides), then the sandbox's saved variables.
-        self.env = {**read_env_file(paths.compose_env), **os.environ}
+        self.env = {**host_defaults(), **read_env_file(paths.compose_env), **os.environ}
 
     def argv(self, *args: str) -> list[str]:
         return [*compose_command(), "-p", PROJECT_NAME, "-f", str(self.paths.compose_file), *args]

@@ -1,0 +1,1 @@
+"""The sandbox stand-in of the exam platform's FastAPI backend (see shared/PLATFORM.md)."""
