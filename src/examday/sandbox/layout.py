@@ -95,6 +95,10 @@ class SandboxPaths:
         return self.state / "secrets.env"
 
     @property
+    def postgres_password(self) -> Path:
+        return self.state / "postgres-password"
+
+    @property
     def students_env(self) -> Path:
         return self.state / "students.env"
 

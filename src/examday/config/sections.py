@@ -1,0 +1,336 @@
+"""One pydantic model per ``[section]`` of examday.toml.
+
+Defaults describe the platform in PLATFORM.md; every name can be changed,
+because other teams run other platforms.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from urllib.parse import urlsplit
+
+import dns.rdatatype
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from examday.config.secrets import PasswordFromEnvOrFile, read_secret
+from examday.config.types import (
+    EnvVarName,
+    ExistingDir,
+    ExistingFile,
+    FileInExistingDir,
+    Fraction,
+    Hostname,
+    HostPort,
+    HttpBaseUrl,
+    IpAddress,
+    NonEmptyStr,
+    NonNegativeInt,
+    Percent,
+    Port,
+    PositiveInt,
+    RedisUrl,
+    ResolverAddress,
+    Seconds,
+    SqlIdentifier,
+    UrlPrefix,
+    invalid,
+    split_host_port,
+)
+
+
+class Section(BaseModel):
+    """A table of examday.toml: unknown keys are errors, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TargetConfig(Section):
+    name: NonEmptyStr
+    kind: Literal["sandbox", "staging", "production"]
+    description: str = ""
+
+
+class ExamConfig(Section):
+    id: NonEmptyStr
+    title: str = ""
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ExamConfig:
+        if self.ends_at <= self.starts_at:
+            raise invalid(
+                "a time after exam.starts_at",
+                "Check the two times and their UTC offsets.",
+                problem="ends_at ({found_end}) is not after starts_at ({found_start})",
+                key="ends_at",
+                found_end=self.ends_at.isoformat(),
+                found_start=self.starts_at.isoformat(),
+            )
+        return self
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+
+class ContainerNames(Section):
+    """Role -> container name. Roles left unset (None) are not part of this platform."""
+
+    postgres: str = "exam_platform_postgres"
+    redis: str = "exam_platform_redis"
+    backend: str = "exam_platform_backend"
+    frontend: str = "exam_platform_frontend"
+    proxy: str = "exam_platform_traefik"
+    worker: str | None = None
+    backup: str | None = None
+    dns: str | None = None
+
+    def by_role(self) -> dict[str, str]:
+        """The configured roles only."""
+        return {role: name for role, name in self.model_dump().items() if name}
+
+
+ROLE_NAMES = tuple(ContainerNames.model_fields)
+
+
+def _container_role(value: str) -> str:
+    if value not in ROLE_NAMES:
+        raise invalid(f"a role from [docker.containers]: {', '.join(ROLE_NAMES)}", "Name the role, not the container.")
+    return value
+
+
+ContainerRole = Annotated[str, AfterValidator(_container_role)]
+
+
+def _default_docker_host() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+class DockerConfig(Section):
+    base_url: str = Field(default_factory=_default_docker_host)
+    timeout_seconds: Seconds = 5
+    compose_files: list[ExistingFile] = Field(default_factory=list)
+    compose_project_dir: ExistingDir | None = None
+    compose_env_files: list[ExistingFile] = Field(default_factory=list)
+    compose_project_name: str | None = None
+    # The compose file sits in a folder named "compose", so the project name is
+    # not the platform's name: containers are found by name or by this label.
+    service_label: str = "com.docker.compose.service"
+    containers: ContainerNames = Field(default_factory=ContainerNames)
+
+
+class ApiConfig(Section):
+    """The HTTP API. A path starting with "/" is taken from the base URL, any other under ``prefix``."""
+
+    base_url: HttpBaseUrl
+    prefix: UrlPrefix = "/v1"
+    health_path: str = "/health"
+    ready_path: str = "ready"
+    exam_mode_path: str | None = None
+    ca_bundle: ExistingFile | None = None
+    resolve: dict[Hostname, IpAddress] = Field(default_factory=dict)
+    timeout_seconds: Seconds = 5
+
+    def path_for(self, path: str) -> str:
+        """``"/health"`` -> ``"/health"``; ``"ready"`` -> ``"/v1/ready"``."""
+        if path.startswith("/"):
+            return path
+        return f"{self.prefix}/{path}"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.base_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+
+class PostgresConfig(PasswordFromEnvOrFile, Section):
+    host: str = "127.0.0.1"
+    port: Port = 5432
+    dbname: str = "exam_platform"
+    user: str = "exam_user"
+    connect_timeout_seconds: Seconds = 3
+    statement_timeout_ms: PositiveInt = 5000
+    sslmode: SslMode | None = None
+
+
+class RedisConfig(PasswordFromEnvOrFile, Section):
+    url: RedisUrl = "redis://127.0.0.1:6379/0"
+    timeout_seconds: Seconds = 2
+
+
+class TlsConfig(Section):
+    """``endpoints`` default to the API's host:port; ``ca_bundle`` and ``resolve`` to the API's."""
+
+    endpoints: list[HostPort] = Field(default_factory=list)
+    ca_bundle: ExistingFile | None = None
+    resolve: dict[Hostname, IpAddress] = Field(default_factory=dict)
+    min_days_left: NonNegativeInt = 14
+    margin_after_exam_days: Annotated[float, Field(ge=0)] = 7
+    timeout_seconds: Seconds = 5
+
+    def host_ports(self) -> list[tuple[str, int]]:
+        return [split_host_port(endpoint) for endpoint in self.endpoints]
+
+
+def _rdata_type(value: str) -> str:
+    try:
+        dns.rdatatype.from_text(value)
+    except Exception:
+        raise invalid("a DNS record type such as A, AAAA, CNAME, TXT", "Use the record type's name.") from None
+    return value.upper()
+
+
+class DnsRecord(Section):
+    name: Hostname
+    type: Annotated[str, AfterValidator(_rdata_type)] = "A"
+    expected: list[str]
+
+
+class DnsConfig(Section):
+    """``resolver`` unset means the host's own resolver (first nameserver of /etc/resolv.conf)."""
+
+    resolver: ResolverAddress | None = None
+    timeout_seconds: Seconds = 2
+    records: list[DnsRecord] = Field(default_factory=list)
+
+
+class LogsConfig(Section):
+    container: ContainerRole = "backend"
+    latency_fields: Annotated[list[str], Field(min_length=1)] = Field(default_factory=lambda: ["duration_ms", "total_ms"])
+    status_field: str = "status_code"
+    event_field: str = "event"
+    route_field: str = "route"
+    path_field: str = "path"
+    request_id_field: str = "request_id"
+    timestamp_field: str = "timestamp"
+    sql_fields: list[str] = Field(default_factory=lambda: ["statement", "sql", "query"])
+    end_event: NonEmptyStr = "request.end"
+    slow_sql_event: NonEmptyStr = "slow_sql"
+    # Logged at a 10% sample rate by the platform: counted apart, kept out of percentiles.
+    sampled_paths: list[str] = Field(default_factory=lambda: ["/health", "/metrics", "/v1/health", "/"])
+    slow_ms: Annotated[float, Field(gt=0)] = 500
+    very_slow_ms: Annotated[float, Field(gt=0)] = 1500
+    window_minutes: Annotated[float, Field(gt=0)] = 15
+    max_line_bytes: Annotated[int, Field(ge=256)] = 65536
+
+
+ExamModeSource = Literal["system_flags", "env", "http"]
+
+
+def _unique_sources(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise invalid("each source at most once", "Remove the repeated source.", problem="found a repeated source")
+    return value
+
+
+class ExamModeConfig(Section):
+    """Where "is exam mode on?" is read, in order: the first source that answers wins."""
+
+    sources: Annotated[list[ExamModeSource], Field(min_length=1), AfterValidator(_unique_sources)] = Field(
+        default_factory=lambda: ["system_flags", "env"]
+    )
+    env_key: EnvVarName = "EXAM_MODE"
+    flag_table: SqlIdentifier = "system_flags"
+    flag_key: NonEmptyStr = "EXAM_MODE"
+
+
+DEFAULT_ENV_ALLOWLIST = (
+    "EXAM_MODE",
+    "UVICORN_WORKERS",
+    "UVICORN_LIMIT_CONCURRENCY",
+    "UVICORN_LIMIT_MAX_REQUESTS",
+    "API_PREFIX",
+    "REDIS_ENABLED",
+    "REDIS_REQUIRED",
+    "ENVIRONMENT",
+    "LOG_LEVEL",
+)
+
+
+class PlatformConfig(Section):
+    workers_env: EnvVarName = "UVICORN_WORKERS"
+    pool_size: PositiveInt = 10
+    max_overflow: NonNegativeInt = 10
+    # Only these env values may appear in evidence: the rest of a container env holds secrets.
+    env_allowlist: list[EnvVarName] = Field(default_factory=lambda: list(DEFAULT_ENV_ALLOWLIST))
+
+
+class ThresholdsConfig(Section):
+    cert_days: NonNegativeInt = 14
+    backup_max_age_hours: Annotated[float, Field(gt=0)] = 26
+    p95_ms: Annotated[float, Field(gt=0)] = 500
+    error_rate: Fraction = 0.01
+    pool_usage: Fraction = 0.8
+    cpu_pct: Percent = 80
+    mem_pct: Percent = 85
+    connection_headroom: Fraction = 0.1
+    disk_free_pct: Percent = 20
+    restart_count_max: NonNegativeInt = 0
+
+
+def _container_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise invalid('an absolute path inside the container, e.g. "/backups"', 'Start it with "/".')
+    return value
+
+
+class BackupConfig(Section):
+    container: ContainerRole = "backup"
+    path: Annotated[str, AfterValidator(_container_path)] = "/backups"
+    pattern: NonEmptyStr = "*.dump"
+    restore_test_dsn_env: EnvVarName | None = None
+
+    def restore_test_dsn(self) -> SecretStr | None:
+        """Read when the restore drill runs, not at load: only that drill needs it."""
+        return read_secret(self.restore_test_dsn_env, None, field="restore_test_dsn", check=False)
+
+
+class StagingConfig(Section):
+    api_base_url: HttpBaseUrl | None = None
+    container_suffix: str = "_staging"
+
+
+class ServiceUrlConfig(Section):
+    """An optional observability service (prometheus, alertmanager, dashboard)."""
+
+    url: HttpBaseUrl
+    timeout_seconds: Seconds = 5
+
+
+class AttestationsConfig(Section):
+    """Signed-off manual items. Unset ``file`` means attestations/<exam id or target name>.toml."""
+
+    file: FileInExistingDir | None = None
+
+
+__all__ = [
+    "ApiConfig",
+    "AttestationsConfig",
+    "BackupConfig",
+    "ContainerNames",
+    "DnsConfig",
+    "DnsRecord",
+    "DockerConfig",
+    "ExamConfig",
+    "ExamModeConfig",
+    "LogsConfig",
+    "PlatformConfig",
+    "PostgresConfig",
+    "RedisConfig",
+    "ServiceUrlConfig",
+    "StagingConfig",
+    "TargetConfig",
+    "ThresholdsConfig",
+    "TlsConfig",
+]

@@ -1,0 +1,97 @@
+"""The examday pytest plugin: markers, item IDs, options, evidence, failure reports.
+
+Loaded by the repository's conftest.py. The checklist in checks/ needs it; the
+hooks only touch tests that carry an `@item(...)`, so examday's own tests in
+tests/ run under it unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from examday.plugin.evidence import evidence_of
+from examday.plugin.failures import failure_message, failure_text
+from examday.plugin.items import attach_metadata, meta_of, phases_of
+
+pytest_plugins = ["examday.plugin.fixtures"]
+
+CHECKS_DIR = "checks"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("examday", "examday checklist")
+    group.addoption("--target", dest="examday_target", metavar="PATH",
+                    help="the examday.toml of the platform to check (default: $EXAMDAY_CONFIG, "
+                         "else ./examday.toml: the sandbox)")
+    group.addoption("--strict-attestations", action="store_true", dest="examday_strict_attestations",
+                    help="an unattested manual item fails instead of being skipped")
+    group.addoption("--operator", dest="examday_operator", default=None,
+                    help="who runs this checklist (default: $EXAMDAY_OPERATOR or $USER)")
+    group.addoption("--examday-catalog", action="store_true", dest="examday_catalog",
+                    help="print the selected checklist items and exit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "examday_item(meta): checklist item metadata (use @item)")
+
+
+def _is_checklist(node: pytest.Item) -> bool:
+    checks_root = node.config.rootpath / CHECKS_DIR
+    return checks_root in Path(node.path).parents or node.get_closest_marker("examday_item") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    checklist = [node for node in items if _is_checklist(node)]
+    problems = attach_metadata(checklist)
+    if problems:
+        raise pytest.UsageError("checklist items without a valid ID:\n  " + "\n  ".join(problems))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    selected = [node for node in session.items if meta_of(node) is not None]
+    if not selected:
+        return
+    # Configuration errors surface here, once, before any item runs.
+    from examday.plugin.fixtures import load_target_config
+
+    load_target_config(session.config)
+    if session.config.option.examday_catalog:
+        from examday.plugin.catalog import print_catalog
+
+        print_catalog(selected)
+        pytest.exit("catalog printed", returncode=0)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest):  # noqa: ANN201 - returns Evidence
+    """Record what this item observed: `evidence.record(days_left=41)`."""
+    return evidence_of(request.node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    report: pytest.TestReport = yield
+    meta = meta_of(item)
+    if meta is None:
+        return report
+    report.user_properties.append(("examday_id", meta.id))
+    if report.failed and call.excinfo is not None:
+        message = failure_message(call.excinfo)
+        item.stash[FAILURE_KEY] = message
+        if item.config.option.tbstyle == "auto":
+            report.longrepr = failure_text(meta, message, evidence_of(item))
+    return report
+
+
+FAILURE_KEY = pytest.StashKey[str]()
+
+
+def operator_name(config: pytest.Config) -> str:
+    return (config.option.examday_operator or os.environ.get("EXAMDAY_OPERATOR")
+            or os.environ.get("USER") or "unknown")
+
+
+__all__ = ["evidence", "meta_of", "phases_of", "operator_name"]

@@ -1,0 +1,27 @@
+"""`examday checklist`: the catalog of items, from the metadata the tests carry."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from examday.plugin.items import meta_of, phases_of
+
+
+def catalog_rows(items: list[pytest.Item]) -> list[tuple[str, str, str, str, str]]:
+    """(ID, phases, title, kind, impact) once per item ID, in collection order."""
+    rows: dict[str, tuple[str, str, str, str, str]] = {}
+    for node in items:
+        meta = meta_of(node)
+        if meta is not None and meta.id not in rows:
+            kind = "attested" if meta.manual else "automated"
+            rows[meta.id] = (meta.id, ",".join(phases_of(node)), meta.title, kind, meta.impact.value)
+    return list(rows.values())
+
+
+def print_catalog(items: list[pytest.Item]) -> None:
+    table = Table("ID", "phase", "runbook item", "kind", "impact", title="examday checklist")
+    for row in catalog_rows(items):
+        table.add_row(*row)
+    Console(highlight=False, width=140).print(table)

@@ -1,0 +1,186 @@
+"""Capacity arithmetic and process-tree reading. Pure: no I/O, easy to test.
+
+Process lists come from any probe (docker top, /proc, testinfra); anything with
+pid, ppid and cmdline will do.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+
+class ProcessLike(Protocol):
+    @property
+    def pid(self) -> int: ...
+    @property
+    def ppid(self) -> int: ...
+    @property
+    def cmdline(self) -> str: ...
+
+
+P = TypeVar("P", bound=ProcessLike)
+
+
+# -- database connection capacity ---------------------------------------------------------
+
+def connection_capacity(workers: int, pool_size: int, max_overflow: int) -> int:
+    """Connections the app can open at most: every worker process has its own pool."""
+    if min(workers, pool_size, max_overflow) < 0:
+        raise ValueError("workers, pool_size and max_overflow cannot be negative")
+    return workers * (pool_size + max_overflow)
+
+
+@dataclass(frozen=True)
+class CapacityAssessment:
+    capacity: int  # what the application can open
+    max_connections: int
+    reserved: int  # superuser_reserved_connections: not available to the app
+    headroom: float  # fraction of the usable connections kept free (psql, backups, monitoring)
+
+    @property
+    def usable(self) -> int:
+        return max(0, self.max_connections - self.reserved)
+
+    @property
+    def allowed(self) -> int:
+        """The most the app may claim while keeping the headroom free."""
+        return math.floor(self.usable * (1 - self.headroom))
+
+    @property
+    def margin(self) -> int:
+        """Connections to spare (negative: over by that many)."""
+        return self.allowed - self.capacity
+
+    @property
+    def fits(self) -> bool:
+        return self.margin >= 0
+
+
+def assess_capacity(capacity: int, max_connections: int, reserved: int = 3,
+                    headroom: float = 0.1) -> CapacityAssessment:
+    """Does the app's connection capacity fit PostgreSQL's max_connections? (reserved defaults to
+    PostgreSQL's superuser_reserved_connections default, 3)."""
+    if not 0 <= headroom < 1:
+        raise ValueError(f"headroom is a fraction in [0, 1), got {headroom}")
+    return CapacityAssessment(capacity=capacity, max_connections=max_connections,
+                              reserved=reserved, headroom=headroom)
+
+
+def pool_usage(app_connections: int, capacity: int) -> float:
+    """Share of the app's own pool capacity in use (not of max_connections: the old script's bug)."""
+    if capacity <= 0:
+        raise ValueError("pool capacity must be positive")
+    return app_connections / capacity
+
+
+# -- reading process trees ----------------------------------------------------------------
+
+def _argv(cmdline: str) -> list[str]:
+    try:
+        return shlex.split(cmdline)
+    except ValueError:  # ps output is not shell-quoted; an odd quote must not break us
+        return cmdline.split()
+
+
+def _basename(word: str) -> str:
+    return os.path.basename(word)
+
+
+def _is_python(word: str) -> bool:
+    return re.fullmatch(r"python[0-9.]*", _basename(word)) is not None
+
+
+def _program_words(argv: Sequence[str]) -> list[str]:
+    """The program and what it runs: `python -m x`, `python /path/x`, or `x` itself."""
+    if not argv:
+        return []
+    if _is_python(argv[0]):
+        rest = [word for word in argv[1:] if word not in ("-u", "-O", "-B", "-E", "-s")]
+        if rest[:1] == ["-m"] and len(rest) > 1:
+            return [_basename(argv[0]), rest[1], *rest[2:3]]
+        return [_basename(argv[0]), *(_basename(word) for word in rest[:2])]
+    return [_basename(argv[0]), *argv[1:2]]
+
+
+def is_uvicorn_server(process: ProcessLike) -> bool:
+    """`uvicorn ...`, `python -m uvicorn ...` or `python /usr/local/bin/uvicorn ...` (not `sh -c "uvicorn"`)."""
+    words = _program_words(_argv(process.cmdline))
+    return bool(words) and (words[0] == "uvicorn" or (_is_python(words[0]) and words[1:2] == ["uvicorn"]))
+
+
+def is_gunicorn_server(process: ProcessLike) -> bool:
+    words = _program_words(_argv(process.cmdline))
+    return bool(words) and ("gunicorn" in words[:2] or words[0].startswith("gunicorn:"))
+
+
+def is_multiprocessing_spawn_worker(process: ProcessLike) -> bool:
+    return "from multiprocessing.spawn import spawn_main" in process.cmdline
+
+
+def is_multiprocessing_helper(process: ProcessLike) -> bool:
+    """The resource tracker and forkserver: started by multiprocessing, never serve requests."""
+    return "multiprocessing.resource_tracker" in process.cmdline or "multiprocessing.forkserver" in process.cmdline
+
+
+@dataclass(frozen=True)
+class UvicornTree:
+    master_pid: int
+    worker_pids: tuple[int, ...]
+
+
+def uvicorn_trees(processes: Iterable[P]) -> list[UvicornTree]:
+    """Each uvicorn master with its worker children (spawned or forked; helpers excluded)."""
+    listed = list(processes)
+    servers = {p.pid for p in listed if is_uvicorn_server(p)}
+    # A forked worker is itself a uvicorn process: only the topmost one is the master.
+    masters = sorted(pid for pid in servers if _parent_of(listed, pid) not in servers)
+    return [
+        UvicornTree(master_pid=master, worker_pids=tuple(sorted(
+            p.pid for p in listed if p.ppid == master and not is_multiprocessing_helper(p))))
+        for master in masters
+    ]
+
+
+def count_uvicorn_workers(processes: Iterable[P]) -> int:
+    """Worker processes under uvicorn master(s). `ps | grep uvicorn` misses spawn workers.
+
+    0 means a master serving on its own (no --workers) or no uvicorn at all; see uvicorn_trees.
+    """
+    return sum(len(tree.worker_pids) for tree in uvicorn_trees(processes))
+
+
+def _parent_of(processes: Sequence[P], pid: int) -> int | None:
+    return next((p.ppid for p in processes if p.pid == pid), None)
+
+
+# Job runners by program name; "scheduler" also matches module/script names (app.scheduler, scheduler.py).
+_JOB_PROGRAMS = frozenset({
+    "cron", "crond", "anacron", "atd", "supercronic", "celery", "arq", "rqworker", "rqscheduler",
+    "huey_consumer", "huey_consumer.py", "dramatiq", "apscheduler",
+})
+_SCHEDULER_WORD = re.compile(r"(^|[._/-])(ap)?scheduler([._-]|$)")
+
+
+def is_background_job(process: ProcessLike) -> bool:
+    """cron, celery, rq, arq, apscheduler and "scheduler" processes; never a web server or its workers."""
+    if (is_uvicorn_server(process) or is_gunicorn_server(process)
+            or is_multiprocessing_spawn_worker(process) or is_multiprocessing_helper(process)):
+        return False
+    words = _program_words(_argv(process.cmdline))
+    if not words:
+        return False
+    if any(word in _JOB_PROGRAMS for word in words):
+        return True
+    if "rq" in words and any(word in ("worker", "scheduler") for word in _argv(process.cmdline)):
+        return True
+    return any(_SCHEDULER_WORD.search(word) for word in words)
+
+
+def background_job_processes(processes: Iterable[P]) -> list[P]:
+    return [process for process in processes if is_background_job(process)]

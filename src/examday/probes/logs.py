@@ -1,0 +1,527 @@
+"""Streaming analysis of the backend's JSON-lines logs, in constant memory.
+
+Feed it lines (str or bytes, docker's stream framing already removed: use
+``split_lines`` on raw chunks) and get a ``LogSummary``: request counts,
+latency percentiles (HdrHistogram), status classes, 429s, error rate, slow
+requests and slow SQL with their top routes and statements.
+
+Bad input never raises: every line lands in exactly one bucket, so that
+
+    lines == requests + sampled_requests + slow_sql + outside_window + other_lines + sum(skipped)
+
+Speed matters (a day of logs is millions of lines): lines that cannot be a
+``request.end`` or ``slow_sql`` event are classified by a substring test
+without parsing, and only the rest go through the JSON parser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from hdrh.histogram import HdrHistogram
+
+if TYPE_CHECKING:
+    from examday.config import LogsConfig
+
+# Latencies are recorded in microseconds, from 1 us to 1 hour, to 3 significant digits.
+_HISTOGRAM_MAX_US = 3_600_000_000
+_PENDING_FLUSH_AT = 4096
+_MAX_KEY_CHARS = 200
+_MAX_DISTINCT_KEYS = 1000
+
+SKIP_REASONS = ("empty", "oversized", "invalid_utf8", "non_json", "truncated_json", "non_object", "missing_fields")
+
+# `docker logs --timestamps` puts an RFC 3339 time and a space before each line.
+_DOCKER_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d) (?=\{)")
+_SQL_STRING = re.compile(r"'(?:[^']|'')*'")
+_SQL_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+_WHITESPACE = re.compile(r"\s+")
+_INFINITY = float("inf")
+_STATUS_CLASSES = {1: "other", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+_scan_json = json.JSONDecoder().scan_once
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """Names of the events and fields in the log lines, and what counts as slow."""
+
+    latency_fields: tuple[str, ...] = ("duration_ms", "total_ms")
+    status_field: str = "status_code"
+    event_field: str = "event"
+    route_field: str = "route"
+    path_field: str = "path"
+    request_id_field: str = "request_id"
+    timestamp_field: str = "timestamp"
+    sql_fields: tuple[str, ...] = ("statement", "sql", "query")
+    end_event: str = "request.end"
+    slow_sql_event: str = "slow_sql"
+    sampled_paths: frozenset[str] = frozenset({"/health", "/metrics", "/v1/health", "/"})
+    slow_ms: float = 500.0
+    very_slow_ms: float = 1500.0
+    max_line_bytes: int = 65536
+    top_n: int = 10
+
+    @classmethod
+    def from_config(cls, logs: LogsConfig) -> LogSettings:
+        return cls(
+            latency_fields=tuple(logs.latency_fields),
+            status_field=logs.status_field,
+            event_field=logs.event_field,
+            route_field=logs.route_field,
+            path_field=logs.path_field,
+            request_id_field=logs.request_id_field,
+            timestamp_field=logs.timestamp_field,
+            sql_fields=tuple(logs.sql_fields),
+            end_event=logs.end_event,
+            slow_sql_event=logs.slow_sql_event,
+            sampled_paths=frozenset(logs.sampled_paths),
+            slow_ms=logs.slow_ms,
+            very_slow_ms=logs.very_slow_ms,
+            max_line_bytes=logs.max_line_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """What the logs say. Sampled paths are counted apart and left out of every rate and percentile."""
+
+    lines: int
+    requests: int
+    sampled_requests: int
+    sampled_by_path: dict[str, int]
+    latency: LatencySummary | None
+    status_classes: dict[str, int]
+    rate_limited: int
+    error_rate: float | None
+    slow_requests: int
+    very_slow_requests: int
+    slow_routes: list[tuple[str, int]]
+    slow_sql: int
+    slow_sql_statements: list[tuple[str, int]]
+    with_request_id: int
+    outside_window: int
+    other_lines: int
+    skipped: dict[str, int]
+    since: datetime | None
+    slow_ms: float
+    very_slow_ms: float
+
+    @property
+    def server_errors(self) -> int:
+        return self.status_classes.get("5xx", 0)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "requests": self.requests,
+            "sampled_requests": self.sampled_requests,
+            "sampled_by_path": dict(self.sampled_by_path),
+            "latency_ms": None if self.latency is None else vars(self.latency).copy(),
+            "status_classes": dict(self.status_classes),
+            "rate_limited_429": self.rate_limited,
+            "error_rate": self.error_rate,
+            f"slow_over_{self.slow_ms:g}ms": self.slow_requests,
+            f"slow_over_{self.very_slow_ms:g}ms": self.very_slow_requests,
+            "slow_routes": [list(item) for item in self.slow_routes],
+            "slow_sql": self.slow_sql,
+            "slow_sql_statements": [list(item) for item in self.slow_sql_statements],
+            "with_request_id": self.with_request_id,
+            "outside_window": self.outside_window,
+            "other_lines": self.other_lines,
+            "skipped": dict(self.skipped),
+            "since": None if self.since is None else self.since.isoformat(),
+        }
+
+
+class _BoundedCounter:
+    """A Counter that stops growing at ``max_keys``: the rest is counted as "(other)"."""
+
+    def __init__(self, max_keys: int = _MAX_DISTINCT_KEYS) -> None:
+        self.counts: dict[str, int] = {}
+        self.max_keys = max_keys
+        self.overflow = 0
+
+    def add(self, key: str) -> None:
+        counts = self.counts
+        if key in counts:
+            counts[key] += 1
+        elif len(counts) < self.max_keys:
+            counts[key] = 1
+        else:
+            self.overflow += 1
+
+    def top(self, n: int) -> list[tuple[str, int]]:
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))[:n]
+        if self.overflow:
+            ranked.append(("(other)", self.overflow))
+        return ranked
+
+
+@dataclass
+class _Tallies:
+    lines: int = 0
+    requests: int = 0
+    sampled_requests: int = 0
+    rate_limited: int = 0
+    slow: int = 0
+    very_slow: int = 0
+    slow_sql: int = 0
+    with_request_id: int = 0
+    outside_window: int = 0
+    other_lines: int = 0
+    max_ms: float = 0.0
+    status_classes: dict[str, int] = field(default_factory=lambda: {"2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0})
+    skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SKIP_REASONS, 0))
+
+
+class LogAnalyzer:
+    """Feed lines, then ask for ``summary()``. Memory stays bounded whatever the input."""
+
+    def __init__(self, settings: LogSettings | None = None, *, since: datetime | None = None) -> None:
+        self.settings = settings or LogSettings()
+        self.since = _as_utc(since) if since else None
+        self._tallies = _Tallies()
+        self._histogram = HdrHistogram(1, _HISTOGRAM_MAX_US, 3)
+        # Latencies wait here as value -> count and reach the histogram in bulk:
+        # logged latencies repeat a lot, and a dict increment is far cheaper than record_value.
+        self._pending_us: dict[int, int] = {}
+        self._sampled = _BoundedCounter()
+        self._slow_routes = _BoundedCounter()
+        self._slow_statements = _BoundedCounter()
+        self._end_marker = f'"{self.settings.end_event}"'
+        self._sql_marker = f'"{self.settings.slow_sql_event}"'
+        # Settings copied to plain attributes: they are read once per event on the hot path.
+        self._event_field = self.settings.event_field
+        self._end_event = self.settings.end_event
+        self._slow_sql_event = self.settings.slow_sql_event
+        self._latency_fields = self.settings.latency_fields
+        self._status_field = self.settings.status_field
+        self._request_id_field = self.settings.request_id_field
+        self._slow_ms = self.settings.slow_ms
+        self._very_slow_ms = self.settings.very_slow_ms
+        self._path_field = self.settings.path_field
+        self._route_field = self.settings.route_field
+        self._sampled_paths = self.settings.sampled_paths
+
+    def feed(self, line: str | bytes) -> None:
+        self.feed_all((line,))
+
+    def feed_all(self, lines: Iterable[str | bytes]) -> LogAnalyzer:
+        tallies = self._tallies
+        skipped = tallies.skipped
+        max_len = self.settings.max_line_bytes
+        end_marker, sql_marker = self._end_marker, self._sql_marker
+        for line in lines:
+            tallies.lines += 1
+            if len(line) > max_len:
+                skipped["oversized"] += 1
+                continue
+            if type(line) is not str:
+                try:
+                    line = bytes(line).decode("utf-8")
+                except UnicodeDecodeError:
+                    skipped["invalid_utf8"] += 1
+                    continue
+            if end_marker in line or sql_marker in line:
+                self._parse_candidate(line)
+            else:
+                self._classify_other(line)
+        return self
+
+    def summary(self) -> LogSummary:
+        self._flush_pending()
+        tallies, settings = self._tallies, self.settings
+        return LogSummary(
+            lines=tallies.lines,
+            requests=tallies.requests,
+            sampled_requests=tallies.sampled_requests,
+            sampled_by_path=dict(self._sampled.top(len(self._sampled.counts))),
+            latency=self._latency(),
+            status_classes={key: count for key, count in tallies.status_classes.items() if count or key != "other"},
+            rate_limited=tallies.rate_limited,
+            error_rate=tallies.status_classes["5xx"] / tallies.requests if tallies.requests else None,
+            slow_requests=tallies.slow,
+            very_slow_requests=tallies.very_slow,
+            slow_routes=self._slow_routes.top(settings.top_n),
+            slow_sql=tallies.slow_sql,
+            slow_sql_statements=self._slow_statements.top(settings.top_n),
+            with_request_id=tallies.with_request_id,
+            outside_window=tallies.outside_window,
+            other_lines=tallies.other_lines,
+            skipped=dict(tallies.skipped),
+            since=self.since,
+            slow_ms=settings.slow_ms,
+            very_slow_ms=settings.very_slow_ms,
+        )
+
+    # -- classification -----------------------------------------------------------
+
+    def _classify_other(self, line: str) -> None:
+        """A line without either event's marker: another event, a cut line, or not JSON. Not parsed."""
+        if _json_start(line) >= 0:
+            # A cut line may have lost its marker: its missing "}" still gives it away.
+            if line.rstrip().endswith("}"):
+                self._tallies.other_lines += 1
+            else:
+                self._tallies.skipped["truncated_json"] += 1
+        elif line.strip():
+            self._tallies.skipped["non_json"] += 1
+        else:
+            self._tallies.skipped["empty"] += 1
+
+    def _parse_candidate(self, line: str) -> None:
+        event = _decode_object(line)
+        if type(event) is not dict:
+            self._tallies.skipped[event] += 1
+            return
+        name = event.get(self._event_field)
+        if name == self._end_event:
+            self._request_end(event)
+        elif name == self._slow_sql_event:
+            self._slow_sql(event)
+        else:
+            self._tallies.other_lines += 1
+
+    def _in_window(self, event: dict[str, Any]) -> bool | None:
+        """True/False against ``since``; None when a window is set and the event has no usable time."""
+        if self.since is None:
+            return True
+        moment = _timestamp(event.get(self.settings.timestamp_field))
+        if moment is None:
+            return None
+        return moment >= self.since
+
+    # -- request.end ---------------------------------------------------------------------
+
+    def _request_end(self, event: dict[str, Any]) -> None:
+        # The hot path of the analyzer: plain ints and floats are taken as they are,
+        # anything else goes through the careful converters.
+        tallies = self._tallies
+        latency_ms: float | None = None
+        for name in self._latency_fields:  # the first one present (and not null) wins
+            value = event.get(name)
+            if value is not None:
+                plain = (type(value) is int or type(value) is float) and 0 <= value < _INFINITY
+                latency_ms = value if plain else _milliseconds(value)
+                break
+        status = event.get(self._status_field)
+        if type(status) is not int or not 100 <= status <= 599:
+            status = _status_code(status)
+        in_window = True if self.since is None else self._in_window(event)
+        if latency_ms is None or status is None or in_window is None:
+            tallies.skipped["missing_fields"] += 1
+            return
+        if not in_window:
+            tallies.outside_window += 1
+            return
+        path = event.get(self._path_field)
+        if type(path) is not str:
+            path = event.get(self._route_field)
+        if type(path) is str:
+            if "?" in path:
+                path = path.partition("?")[0]
+            if path in self._sampled_paths:
+                tallies.sampled_requests += 1
+                self._sampled.add(path)
+                return
+        tallies.requests += 1
+        status_classes = tallies.status_classes
+        status_class = _STATUS_CLASSES[status // 100]
+        status_classes[status_class] = status_classes.get(status_class, 0) + 1
+        if status == 429:
+            tallies.rate_limited += 1
+        request_id = event.get(self._request_id_field)
+        if request_id and type(request_id) is str:
+            tallies.with_request_id += 1
+        if latency_ms > tallies.max_ms:
+            tallies.max_ms = latency_ms
+        value_us = int(latency_ms * 1000) or 1
+        pending = self._pending_us
+        pending[value_us] = pending.get(value_us, 0) + 1
+        if len(pending) >= _PENDING_FLUSH_AT:
+            self._flush_pending()
+        if latency_ms > self._slow_ms:
+            tallies.slow += 1
+            self._slow_routes.add(_route_key(event, self.settings))
+            if latency_ms > self._very_slow_ms:
+                tallies.very_slow += 1
+
+    def _flush_pending(self) -> None:
+        for value_us, count in self._pending_us.items():
+            self._histogram.record_value(min(value_us, _HISTOGRAM_MAX_US), count)
+        self._pending_us.clear()
+
+    def _latency(self) -> LatencySummary | None:
+        if self._tallies.requests == 0:
+            return None
+        histogram = self._histogram
+
+        def at(percentile: float) -> float:
+            return round(histogram.get_value_at_percentile(percentile) / 1000, 3)
+
+        return LatencySummary(p50_ms=at(50), p95_ms=at(95), p99_ms=at(99), max_ms=round(self._tallies.max_ms, 3))
+
+    # -- slow_sql -------------------------------------------------------------------------
+
+    def _slow_sql(self, event: dict[str, Any]) -> None:
+        in_window = self._in_window(event)
+        if in_window is None:
+            self._tallies.skipped["missing_fields"] += 1
+            return
+        if not in_window:
+            self._tallies.outside_window += 1
+            return
+        self._tallies.slow_sql += 1
+        statement = next((event[key] for key in self.settings.sql_fields if isinstance(event.get(key), str)), None)
+        self._slow_statements.add(normalize_sql(statement) if statement else "(no statement)")
+
+
+def analyze_lines(lines: Iterable[str | bytes], settings: LogSettings | None = None, *, since: datetime | None = None) -> LogSummary:
+    """One pass over ``lines``; see LogAnalyzer."""
+    return LogAnalyzer(settings, since=since).feed_all(lines).summary()
+
+
+def split_lines(chunks: Iterable[bytes], max_line_bytes: int = 65536) -> Iterator[bytes]:
+    """Lines from a stream of byte chunks (e.g. docker's log stream), holding at most one line.
+
+    A line longer than ``max_line_bytes`` is cut to ``max_line_bytes + 1``
+    bytes, which the analyzer counts as oversized, and the rest is dropped.
+    """
+    buffer = bytearray()
+    overflowing = False
+    for chunk in chunks:
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            piece = chunk[start:] if newline < 0 else chunk[start:newline]
+            if not overflowing:
+                buffer += piece
+                if len(buffer) > max_line_bytes:
+                    del buffer[max_line_bytes + 1 :]
+                    overflowing = True
+            if newline < 0:
+                break
+            yield bytes(buffer).rstrip(b"\r")
+            buffer.clear()
+            overflowing = False
+            start = newline + 1
+    if buffer:
+        yield bytes(buffer).rstrip(b"\r")
+
+
+def normalize_sql(statement: str) -> str:
+    """Group statements by shape and keep literal values (possibly personal data) out of evidence."""
+    shape = _SQL_STRING.sub("?", statement)
+    shape = _SQL_NUMBER.sub("?", shape)
+    shape = _WHITESPACE.sub(" ", shape).strip()
+    return shape[:_MAX_KEY_CHARS]
+
+
+def _decode_object(line: str) -> dict[str, Any] | str:
+    """The JSON object on the line, or the skip reason (a str) when there is none."""
+    start = 0 if line[:1] == "{" else _json_start(line)
+    if start < 0:
+        return "non_object" if _is_json(line) else "non_json"
+    try:
+        # The C scanner behind json.loads, called directly: a third faster on short lines.
+        event, end = _scan_json(line, start)
+    except (StopIteration, ValueError, RecursionError):
+        return "non_json" if line.rstrip().endswith("}") else "truncated_json"
+    if end != len(line) and line[end:].strip():
+        return "non_json"
+    return event
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _json_start(line: str) -> int:
+    """Where a JSON object starts in the line (after blanks or a docker timestamp), or -1."""
+    if line[:1] == "{":
+        return 0
+    stripped = line.lstrip()
+    if stripped[:1] == "{":
+        return len(line) - len(stripped)
+    if line[:1].isdigit():
+        prefix = _DOCKER_TIMESTAMP.match(line)
+        if prefix:
+            return prefix.end()
+    return -1
+
+
+def _milliseconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    try:
+        number = float(number)
+    except OverflowError:
+        return None
+    if math.isnan(number) or math.isinf(number) or number < 0:
+        return None
+    return number
+
+
+def _status_code(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) == 3:
+        value = int(value)
+    if isinstance(value, int) and 100 <= value <= 599:
+        return value
+    return None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        if isinstance(value, str):
+            return _as_utc(datetime.fromisoformat(value))
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # Naive times in logs are UTC by the platform's convention (structlog's "Z" timestamps).
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _route_key(event: dict[str, Any], settings: LogSettings) -> str:
+    for key in (settings.route_field, settings.path_field):
+        value = event.get(key)
+        if isinstance(value, str) and value:
+            return value.partition("?")[0][:_MAX_KEY_CHARS]
+    return "(unknown)"

@@ -1,0 +1,268 @@
+"""The streaming log analyzer: realistic lines, hostile lines, and invariants over arbitrary input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from examday.config import LogsConfig
+from examday.probes.logs import SKIP_REASONS, LogAnalyzer, LogSettings, LogSummary, analyze_lines, normalize_sql, split_lines
+
+T0 = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+
+
+def end(status: int = 200, ms: Any = 10, path: str = "/v1/sessions", **fields: Any) -> str:
+    event = {
+        "request_id": fields.pop("request_id", "9738d342-0000-4000-8000-000000000000"),
+        "method": "GET",
+        "path": path,
+        "route": fields.pop("route", path),
+        "status_code": status,
+        "duration_ms": ms,
+        "db_query_count": 1,
+        "event": "request.end",
+        "level": "info",
+        "timestamp": fields.pop("timestamp", "2026-11-28T20:13:17.169850Z"),
+    }
+    event.update(fields)
+    return json.dumps(event)
+
+
+def start(path: str = "/v1/sessions") -> str:
+    return json.dumps({"request_id": "r", "method": "GET", "path": path, "route": None, "event": "request.start"})
+
+
+def balanced(summary: LogSummary) -> bool:
+    """Every line lands in exactly one bucket."""
+    buckets = summary.requests + summary.sampled_requests + summary.slow_sql + summary.outside_window
+    return summary.lines == buckets + summary.other_lines + summary.skipped_total
+
+
+# --- realistic logs --------------------------------------------------------------------------------
+
+
+def test_request_end_events_give_counts_percentiles_and_rates() -> None:
+    lines = [start(), *(end(ms=ms) for ms in range(1, 101)), end(status=500, ms=5), end(status=404, ms=5)]
+    summary = analyze_lines(lines)
+    assert summary.requests == 102
+    assert summary.other_lines == 1
+    assert summary.status_classes == {"2xx": 100, "3xx": 0, "4xx": 1, "5xx": 1}
+    assert summary.error_rate == 1 / 102
+    assert summary.latency is not None
+    assert 49 <= summary.latency.p50_ms <= 51
+    assert 94 <= summary.latency.p95_ms <= 96
+    assert summary.latency.max_ms == 100
+    assert summary.with_request_id == 102
+    assert balanced(summary)
+
+
+def test_uvicorn_plain_lines_and_tracebacks_are_counted_as_non_json() -> None:
+    lines = [
+        "INFO:     Started server process [1]",
+        'INFO:     127.0.0.1:51234 - "GET /health HTTP/1.1" 200 OK',
+        "Traceback (most recent call last):",
+        '  File "/app/main.py", line 3, in <module>',
+        "",
+        end(),
+    ]
+    summary = analyze_lines(lines)
+    assert summary.skipped["non_json"] == 4
+    assert summary.skipped["empty"] == 1
+    assert summary.requests == 1
+    assert balanced(summary)
+
+
+def test_sampled_paths_are_counted_apart_and_left_out_of_rates() -> None:
+    lines = [end(path="/health", ms=9000, status=500), end(path="/health?full=1"), end(path="/"), end(path="/v1/sessions", ms=20)]
+    summary = analyze_lines(lines)
+    assert summary.sampled_requests == 3
+    assert summary.sampled_by_path == {"/health": 2, "/": 1}
+    assert summary.requests == 1
+    assert summary.error_rate == 0
+    assert summary.latency is not None and summary.latency.max_ms == 20
+    assert summary.slow_requests == 0
+
+
+def test_both_latency_field_names_are_understood_first_present_wins() -> None:
+    old_era = json.dumps({"event": "request.end", "path": "/v1/x", "status_code": 200, "total_ms": 700})
+    both = json.dumps({"event": "request.end", "path": "/v1/x", "status_code": 200, "duration_ms": 30, "total_ms": 900})
+    numeric_string = end(ms="1600.5")
+    summary = analyze_lines([old_era, both, numeric_string])
+    assert summary.requests == 3
+    assert summary.slow_requests == 2  # 700 and 1600.5; the 900 lost to duration_ms
+    assert summary.very_slow_requests == 1
+    assert summary.latency is not None and summary.latency.max_ms == 1600.5
+
+
+def test_missing_or_unusable_fields_are_skipped_by_reason() -> None:
+    lines = [
+        json.dumps({"event": "request.end", "path": "/v1/x", "status_code": 200}),
+        json.dumps({"event": "request.end", "path": "/v1/x", "duration_ms": 5}),
+        end(ms="fast"),
+        end(ms=-1),
+        end(status="OK"),
+        end(ms=True),
+    ]
+    summary = analyze_lines(lines)
+    assert summary.skipped["missing_fields"] == 6
+    assert summary.requests == 0 and summary.latency is None and summary.error_rate is None
+    assert balanced(summary)
+
+
+def test_truncated_non_object_and_broken_lines() -> None:
+    full = end()
+    marker_kept = full[: full.index('"request.end"') + 20]
+    lines = [full[:40], marker_kept, '"request.end"', '["request.end"]', full.replace(":", "=", 1), '{"event": "request.end"} trailing']
+    summary = analyze_lines(lines)
+    assert summary.skipped["truncated_json"] == 2
+    assert summary.skipped["non_object"] == 2
+    assert summary.skipped["non_json"] == 2
+    assert balanced(summary)
+
+
+def test_invalid_utf8_and_huge_lines_are_skipped_without_parsing() -> None:
+    bad_utf8 = end().encode()[:-3] + b"\xff\xfe}"
+    huge = end(padding="x" * 200_000)
+    summary = analyze_lines([bad_utf8, huge, end().encode()])
+    assert summary.skipped["invalid_utf8"] == 1
+    assert summary.skipped["oversized"] == 1
+    assert summary.requests == 1
+    assert balanced(summary)
+
+
+def test_429_is_counted_apart_and_within_4xx() -> None:
+    summary = analyze_lines([end(status=429), end(status=429), end(status=404), end(status=200)])
+    assert summary.rate_limited == 2
+    assert summary.status_classes["4xx"] == 3
+    assert summary.error_rate == 0
+
+
+def test_slow_requests_by_threshold_with_top_routes() -> None:
+    lines = [
+        *(end(ms=600, route="/v1/sessions/{id}/answer") for _ in range(3)),
+        end(ms=2000, route="/v1/sessions/{id}/submit"),
+        end(ms=499, route="/v1/fast"),
+        end(ms=501, route=None, path="/v1/raw?x=1"),
+    ]
+    summary = analyze_lines(lines)
+    assert summary.slow_requests == 5
+    assert summary.very_slow_requests == 1
+    assert summary.slow_routes[0] == ("/v1/sessions/{id}/answer", 3)
+    assert ("/v1/raw", 1) in summary.slow_routes
+
+
+def test_slow_sql_is_counted_with_top_statements_without_literals() -> None:
+    sql = [
+        json.dumps({"event": "slow_sql", "statement": "SELECT * FROM users WHERE email = 'a@b.c' AND id = 42", "duration_ms": 150}),
+        json.dumps({"event": "slow_sql", "sql": "SELECT *  FROM users WHERE email = 'x@y.z' AND id = 7"}),
+        json.dumps({"event": "slow_sql"}),
+    ]
+    summary = analyze_lines(sql)
+    assert summary.slow_sql == 3
+    assert summary.slow_sql_statements[0] == ("SELECT * FROM users WHERE email = ? AND id = ?", 2)
+    assert "a@b.c" not in json.dumps(summary.as_evidence())
+    assert normalize_sql("UPDATE t SET v = 'it''s' WHERE n = 1.5") == "UPDATE t SET v = ? WHERE n = ?"
+
+
+def test_time_window_keeps_only_recent_events() -> None:
+    lines = [
+        end(timestamp=(T0 - timedelta(minutes=30)).isoformat()),
+        end(timestamp=(T0 + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")),
+        end(timestamp="2026-11-28T21:05:00+01:00"),  # 20:05 UTC
+        end(timestamp="not a time"),
+        json.dumps({"event": "slow_sql", "statement": "SELECT 1", "timestamp": (T0 - timedelta(hours=1)).isoformat()}),
+    ]
+    summary = analyze_lines(lines, since=T0)
+    assert summary.requests == 2
+    assert summary.outside_window == 2
+    assert summary.skipped["missing_fields"] == 1
+    assert summary.since == T0
+    assert balanced(summary)
+
+
+def test_request_ids_are_counted() -> None:
+    summary = analyze_lines([end(), end(request_id=""), end(request_id=None)])
+    assert (summary.requests, summary.with_request_id) == (3, 1)
+
+
+def test_docker_timestamps_and_crlf_are_understood() -> None:
+    lines = [f"2026-11-28T20:13:17.169850123Z {end()}", end() + "\r", "  " + end()]
+    summary = analyze_lines(lines)
+    assert summary.requests == 3
+
+
+def test_settings_follow_the_config() -> None:
+    config = LogsConfig(end_event="http.done", latency_fields=["elapsed"], sampled_paths=["/ping"], slow_ms=100)
+    line = json.dumps({"event": "http.done", "path": "/v1/x", "status_code": 200, "elapsed": 150})
+    ping = json.dumps({"event": "http.done", "path": "/ping", "status_code": 200, "elapsed": 1})
+    summary = LogAnalyzer(LogSettings.from_config(config)).feed_all([line, ping, end()]).summary()
+    assert (summary.requests, summary.slow_requests, summary.sampled_requests, summary.other_lines) == (1, 1, 1, 1)
+
+
+def test_evidence_is_json_serialisable() -> None:
+    summary = analyze_lines([end(), end(ms=900), "INFO: x"], since=T0 - timedelta(days=1))
+    evidence = json.loads(json.dumps(summary.as_evidence()))
+    assert evidence["requests"] == 2
+    assert evidence["skipped"]["non_json"] == 1
+    assert set(evidence["skipped"]) == set(SKIP_REASONS)
+
+
+def test_split_lines_rejoins_chunks_and_bounds_long_lines() -> None:
+    chunks = [b'{"a":', b' 1}\nsecond\r\n', b"x" * 50, b"y" * 50 + b"\nlast"]
+    lines = list(split_lines(chunks, max_line_bytes=64))
+    assert lines == [b'{"a": 1}', b"second", b"x" * 50 + b"y" * 15, b"last"]
+    summary = analyze_lines(lines, LogSettings(max_line_bytes=64))
+    assert summary.skipped["oversized"] == 1
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+_events = st.fixed_dictionaries(
+    {"event": st.sampled_from(["request.end", "slow_sql", "request.start"])},
+    optional={
+        "duration_ms": _json_values,
+        "total_ms": _json_values,
+        "status_code": st.integers(0, 700) | _json_values,
+        "path": st.sampled_from(["/health", "/v1/x", "/"]) | _json_values,
+        "timestamp": st.sampled_from(["2026-11-28T20:00:00Z", "bad"]) | _json_values,
+        "statement": _json_values,
+    },
+)
+_lines = st.one_of(
+    st.binary(max_size=200),
+    st.text(max_size=200),
+    _events.map(json.dumps),
+    _events.map(lambda event: json.dumps(event)[: len(json.dumps(event)) // 2]),
+    _events.map(lambda event: json.dumps(event).encode()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_lines, max_size=30), st.booleans())
+def test_never_raises_and_counts_add_up(lines: list[str | bytes], windowed: bool) -> None:
+    summary = analyze_lines(lines, since=T0 if windowed else None)
+    assert balanced(summary)
+    assert sum(summary.status_classes.values()) == summary.requests
+    assert summary.slow_requests <= summary.requests and summary.very_slow_requests <= summary.slow_requests
+    assert summary.with_request_id <= summary.requests
+    json.dumps(summary.as_evidence())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=20), st.integers(min_value=1, max_value=40))
+def test_split_lines_loses_no_newline(chunks: list[bytes], max_line: int) -> None:
+    lines = list(split_lines(chunks, max_line_bytes=max_line))
+    joined = b"".join(chunks)
+    expected_count = joined.count(b"\n") + (0 if not joined or joined.endswith(b"\n") else 1)
+    # A trailing empty remainder yields nothing, so count only what split_lines promises.
+    assert len(lines) == expected_count
+    assert all(len(line) <= max_line + 1 for line in lines)
