@@ -255,7 +255,24 @@ DEFAULT_ENV_ALLOWLIST = (
     "REDIS_REQUIRED",
     "ENVIRONMENT",
     "LOG_LEVEL",
+    "SCHEDULED_JOBS_ENABLED",
+    "RATE_LIMIT_LOGIN_PER_MINUTE",
+    "RATE_LIMIT_API_PER_MINUTE",
+    "RATE_LIMIT_FAIL_MODE",
 )
+
+# Rate-limit settings an exam day wants within bounds: [lowest, highest] per minute.
+DEFAULT_RATE_LIMIT_BOUNDS = {
+    "RATE_LIMIT_LOGIN_PER_MINUTE": (3.0, 60.0),
+    "RATE_LIMIT_API_PER_MINUTE": (60.0, 6000.0),
+}
+
+
+def _bounds(value: tuple[float, float]) -> tuple[float, float]:
+    low, high = value
+    if low > high:
+        raise ValueError(f"lowest ({low}) is above highest ({high})")
+    return value
 
 
 class PlatformConfig(Section):
@@ -264,6 +281,17 @@ class PlatformConfig(Section):
     max_overflow: NonNegativeInt = 10
     # Only these env values may appear in evidence: the rest of a container env holds secrets.
     env_allowlist: list[EnvVarName] = Field(default_factory=lambda: list(DEFAULT_ENV_ALLOWLIST))
+    # A job-runner service may stay defined if this env key disables its schedule.
+    scheduled_jobs_env: EnvVarName = "SCHEDULED_JOBS_ENABLED"
+    # Roles whose containers run background jobs (the runbook's cron/celery/worker).
+    job_runner_roles: list[str] = Field(default_factory=lambda: ["worker"])
+    # env key -> [lowest, highest] acceptable value, read from the backend's configuration.
+    rate_limits: dict[EnvVarName, Annotated[tuple[float, float], AfterValidator(_bounds)]] = Field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMIT_BOUNDS))
+    # Rate limiting must fail open when Redis is down (PLATFORM.md): this key must not say "closed".
+    rate_limit_fail_mode_env: EnvVarName | None = "RATE_LIMIT_FAIL_MODE"
+    # Roles the rollback plan rebuilds (`up -d --build backend frontend`): a previous image must exist.
+    rollback_roles: list[str] = Field(default_factory=lambda: ["backend", "frontend"])
 
 
 class ThresholdsConfig(Section):

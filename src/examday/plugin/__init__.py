@@ -28,6 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "else ./examday.toml: the sandbox)")
     group.addoption("--strict-attestations", action="store_true", dest="examday_strict_attestations",
                     help="an unattested manual item fails instead of being skipped")
+    group.addoption("--attestations", dest="examday_attestations", metavar="FILE",
+                    help="the attestation file to use instead of [attestations] file")
     group.addoption("--operator", dest="examday_operator", default=None,
                     help="who runs this checklist (default: $EXAMDAY_OPERATOR or $USER)")
     group.addoption("--examday-catalog", action="store_true", dest="examday_catalog",
@@ -54,15 +56,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     selected = [node for node in session.items if meta_of(node) is not None]
     if not selected:
         return
-    # Configuration errors surface here, once, before any item runs.
-    from examday.plugin.fixtures import load_target_config
-
-    load_target_config(session.config)
     if session.config.option.examday_catalog:
         from examday.plugin.catalog import print_catalog
 
         print_catalog(selected)
-        pytest.exit("catalog printed", returncode=0)
+        session.items.clear()  # the catalog is the whole output of this run
+    # Configuration and attestation-file errors surface here, once, before any item runs.
+    from examday.plugin.fixtures import load_attestation_file, load_target_config
+
+    load_target_config(session.config)
+    if any(meta_of(node).manual for node in selected):  # type: ignore[union-attr]
+        load_attestation_file(session.config)
 
 
 @pytest.fixture

@@ -9,15 +9,24 @@ from rich.table import Table
 from examday.plugin.items import meta_of, phases_of
 
 
+# The runbook's own order of sections within a phase.
+SECTION_ORDER = ["INF", "CFG", "MON", "COM", "CAP", "JOB", "EPT", "SYS", "INT", "OBS"]
+
+
+def _runbook_order(item_id: str) -> tuple[int, str]:
+    section = item_id.split("-")[1]
+    return (SECTION_ORDER.index(section) if section in SECTION_ORDER else len(SECTION_ORDER), item_id)
+
+
 def catalog_rows(items: list[pytest.Item]) -> list[tuple[str, str, str, str, str]]:
-    """(ID, phases, title, kind, impact) once per item ID, in collection order."""
+    """(ID, phases, title, kind, impact) once per item ID, in the runbook's order."""
     rows: dict[str, tuple[str, str, str, str, str]] = {}
     for node in items:
         meta = meta_of(node)
         if meta is not None and meta.id not in rows:
             kind = "attested" if meta.manual else "automated"
             rows[meta.id] = (meta.id, ",".join(phases_of(node)), meta.title, kind, meta.impact.value)
-    return list(rows.values())
+    return [rows[item_id] for item_id in sorted(rows, key=_runbook_order)]
 
 
 def print_catalog(items: list[pytest.Item]) -> None:

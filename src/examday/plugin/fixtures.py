@@ -90,3 +90,113 @@ def api(examday_config: ExamdayConfig) -> Iterator[Guarded[HttpProbe]]:
     guarded = Guarded("api", lambda: HttpProbe.from_config(examday_config.api))
     yield guarded
     guarded.close()
+
+
+@pytest.fixture(scope="session")
+def compose_config(examday_config: ExamdayConfig) -> dict[str, Any]:
+    """The platform's compose configuration as the next `up` would apply it (resolved, not run)."""
+    from examday.probes.compose import resolved_compose_config
+
+    cfg = examday_config.docker
+    if not cfg.compose_files:
+        pytest.skip("docker.compose_files is not configured: examday cannot read what the next restart applies")
+    return resolved_compose_config(cfg.compose_files, cfg.compose_project_dir, cfg.compose_env_files,
+                                   cfg.compose_project_name)
+
+
+@pytest.fixture(scope="session")
+def backend_service(examday_config: ExamdayConfig, compose_config: dict[str, Any]) -> str:
+    """The compose service that runs the backend container."""
+    from examday.probes.compose import container_name
+
+    wanted = examday_config.docker.containers.backend
+    for service in compose_config.get("services", {}):
+        if container_name(compose_config, service) == wanted or service == "backend":
+            return service
+    pytest.fail(f"no service in the compose configuration runs container {wanted}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One item instance per configured TLS endpoint and per expected DNS record."""
+    for name, values, ids in _config_parameters(metafunc):
+        metafunc.parametrize(name, values or [None], ids=ids or ["none-configured"], indirect=True)
+
+
+def _config_parameters(metafunc: pytest.Metafunc) -> Iterator[tuple[str, list[Any], list[str]]]:
+    wanted = {"tls_endpoint", "dns_record"} & set(metafunc.fixturenames)
+    if not wanted:
+        return
+    config = load_target_config(metafunc.config)
+    if "tls_endpoint" in wanted:
+        yield "tls_endpoint", list(config.tls.endpoints), list(config.tls.endpoints)
+    if "dns_record" in wanted:
+        records = list(config.dns.records)
+        yield "dns_record", records, [f"{r.name}-{r.type}" for r in records]
+
+
+@pytest.fixture
+def tls_endpoint(request: pytest.FixtureRequest) -> str:
+    if request.param is None:
+        pytest.skip("no TLS endpoints configured ([tls] endpoints, or an https [api] base_url)")
+    return request.param
+
+
+@pytest.fixture
+def dns_record(request: pytest.FixtureRequest) -> Any:
+    if request.param is None:
+        pytest.skip("no expected DNS records configured ([[dns.records]])")
+    if examday_config_of(request).dns.resolver is None:
+        pytest.skip("no resolver configured ([dns] resolver): examday will not guess one")
+    return request.param
+
+
+def examday_config_of(request: pytest.FixtureRequest) -> ExamdayConfig:
+    return load_target_config(request.config)
+
+
+ATTESTATIONS_KEY = pytest.StashKey[list[Any]]()
+
+
+def attestation_path(config: pytest.Config) -> Path:
+    option = config.getoption("examday_attestations", default=None)
+    path = Path(option) if option else load_target_config(config).attestations.file
+    assert path is not None  # the config layer always sets a default
+    return path
+
+
+def load_attestation_file(config: pytest.Config) -> list[Any]:
+    """Every attestation for this target, read once; a malformed file is one usage error."""
+    from examday.attestations import AttestationError, load_attestations
+
+    if ATTESTATIONS_KEY not in config.stash:
+        try:
+            config.stash[ATTESTATIONS_KEY] = load_attestations(attestation_path(config))
+        except AttestationError as error:
+            raise pytest.UsageError(str(error)) from None
+    return config.stash[ATTESTATIONS_KEY]
+
+
+@pytest.fixture(scope="session")
+def attestations(pytestconfig: pytest.Config) -> list[Any]:
+    """Every attestation recorded for this target."""
+    return load_attestation_file(pytestconfig)
+
+
+@pytest.fixture
+def attested(request: pytest.FixtureRequest, attestations: list[Any], evidence: Any) -> Any:
+    """The current attestation of this manual item; skipped (or failed with --strict-attestations) without one."""
+    from examday.attestations import current_attestation
+    from examday.plugin.items import meta_of
+
+    meta = meta_of(request.node)
+    assert meta is not None and meta.manual, "`attested` is for items declared with manual=True"
+    found = current_attestation(attestations, meta.id)
+    if found is None:
+        message = (f"not attested: record it with `examday attest {meta.id} --by NAME --note TEXT`")
+        if request.config.getoption("examday_strict_attestations"):
+            pytest.fail(message)
+        pytest.skip(message)
+    evidence.record(attested_by=found.by, attested_at=found.at.isoformat(), note=found.note,
+                    evidence=found.evidence.model_dump(exclude_none=True) if found.evidence else None,
+                    expires=found.expires.isoformat() if found.expires else None)
+    return found

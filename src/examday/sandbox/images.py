@@ -27,6 +27,7 @@ from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import BASE_IMAGE, IMAGE_PREFIX, RUNTIME_IMAGE, SandboxPaths
 
 DIGEST_LABEL = "org.examday.context-digest"
+RELEASE_LABEL = "org.examday.release"
 Report = Callable[[str], None]
 
 
@@ -38,6 +39,8 @@ class ImageSpec:
     dockerfile_dir: str
     inputs: tuple[str, ...]  # paths under sandbox/ whose content goes into the digest
     parent: str = RUNTIME_IMAGE
+    # Services the runbook's Rollback Plan rebuilds keep a previous release locally.
+    keeps_previous: bool = False
 
     @property
     def previous_tag(self) -> str:
@@ -48,8 +51,9 @@ IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec(RUNTIME_IMAGE, "runtime", ("images/runtime",), parent=BASE_IMAGE),
     ImageSpec(f"{IMAGE_PREFIX}/postgres:local", "postgres", ("images/postgres",)),
     ImageSpec(f"{IMAGE_PREFIX}/redis:local", "redis", ("images/redis",)),
-    ImageSpec(f"{IMAGE_PREFIX}/backend:local", "python", ("images/python", "backend", ".build/wheels/.stamp")),
-    ImageSpec(f"{IMAGE_PREFIX}/frontend:local", "frontend", ("images/frontend", "frontend")),
+    ImageSpec(f"{IMAGE_PREFIX}/backend:local", "python", ("images/python", "backend", ".build/wheels/.stamp"),
+              keeps_previous=True),
+    ImageSpec(f"{IMAGE_PREFIX}/frontend:local", "frontend", ("images/frontend", "frontend"), keeps_previous=True),
     ImageSpec(f"{IMAGE_PREFIX}/proxy:local", "proxy", ("images/proxy",)),
     ImageSpec(f"{IMAGE_PREFIX}/backup:local", "backup", ("images/backup",)),
     ImageSpec(f"{IMAGE_PREFIX}/dns:local", "dns", ("images/dns",)),
@@ -195,20 +199,26 @@ class ImageBuilder:
         except docker.errors.ImageNotFound:
             current = None
         if current is not None and current.labels.get(DIGEST_LABEL) == digest:
-            return False
-        if current is not None:
-            current.tag(spec.previous_tag)
-        self._build(spec, digest)
-        return True
+            built = False
+        else:
+            if current is not None:
+                current.tag(spec.previous_tag)
+            self._build(spec, spec.tag, {DIGEST_LABEL: digest})
+            built = True
+        if spec.keeps_previous and self._image_id(spec.previous_tag) is None:
+            # A fresh machine has no deployment history: stand one in, a distinct image
+            # of the same build labelled as the previous release (only a label layer differs).
+            self._build(spec, spec.previous_tag, {DIGEST_LABEL: digest, RELEASE_LABEL: "previous (stand-in)"})
+        return built
 
-    def _build(self, spec: ImageSpec, digest: str) -> None:
-        name = spec.tag.split("/")[-1]
+    def _build(self, spec: ImageSpec, tag: str, labels: dict[str, str]) -> None:
+        name = tag.split("/")[-1]
         self.report(f"{name}: building")
         stream = self.client.api.build(
             path=str(self.paths.root),
             dockerfile=f"images/{spec.dockerfile_dir}/Dockerfile",
-            tag=spec.tag,
-            labels={DIGEST_LABEL: digest},
+            tag=tag,
+            labels=labels,
             network_mode="host",  # apt inside the build reaches the host's mirror
             rm=True,
             decode=True,

@@ -87,8 +87,9 @@ class SandboxPaths:
 
     @property
     def compose_env(self) -> Path:
-        """Variables for compose's own substitution (limits, worker count): faults edit it."""
-        return self.state / "compose.env"
+        """Compose's own `.env` beside the compose file: faults edit it, and every compose
+        client (ours, examday's compose probe, an operator's) reads the same variables."""
+        return self.root / ".env"
 
     @property
     def secrets_env(self) -> Path:

@@ -19,6 +19,10 @@ def apply_stage(sandbox: Sandbox, name: str) -> Stage:
     platform.require("postgres")
     state, compose = sandbox.state, sandbox.compose
     sandbox.report(f"stage {name}: {stage.summary}")
+    if not stage.students_answer:
+        # The exam ends before its configuration is reverted: students stop first,
+        # so none is answering while the backend restarts.
+        compose.run("--profile", STUDENTS_PROFILE, "stop", "students")
     # First the configuration the processes should be running with, applied by a
     # (re)start when it differs from what they run with (compose compares).
     state.set_platform_env(stage.running)
@@ -32,8 +36,6 @@ def apply_stage(sandbox: Sandbox, name: str) -> Stage:
     if stage.students_answer:
         sandbox.report("starting simulated students")
         compose.up("students", profiles=(STUDENTS_PROFILE,))
-    else:
-        compose.run("--profile", STUDENTS_PROFILE, "stop", "students")
     # Then what the next restart will apply; for preexam this differs on purpose.
     state.set_platform_env(stage.configured)
     sandbox.wait_healthy(platform, services=("backend",))

@@ -1,0 +1,58 @@
+"""Beyond the runbook: what an experienced operator also checks the day before.
+
+Capacity the runbook gets wrong ("< 20 connections" only holds for one worker),
+disk the database will need, and the images its Rollback Plan assumes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from examday.checklist import Impact, item
+from examday.facts.capacity import backend_capacity
+from examday.facts.rollback import rollback_candidate
+
+pytestmark = pytest.mark.preexam
+RUNBOOK = "Beyond the runbook (PLATFORM.md: backend process model)"
+
+
+@item("PRE-CAP-01", "Database connection capacity fits max_connections with headroom", runbook=RUNBOOK,
+      remediation="Lower UVICORN_WORKERS or the pool (pool_size + max_overflow), or raise PostgreSQL's "
+                  "max_connections, so that workers x pool fits with headroom; restart to apply.")
+def test_connection_capacity_fits_max_connections(docker_engine, postgres, examday_config, evidence):
+    capacity = backend_capacity(docker_engine, postgres, examday_config)
+    evidence.record(**capacity.as_evidence())
+    assert capacity.workers > 0, "no uvicorn workers found under the backend's master process"
+    assert capacity.assessment.fits, (
+        f"{capacity.workers} workers x ({examday_config.platform.pool_size} + {examday_config.platform.max_overflow}) "
+        f"= {capacity.capacity} connections, but only {capacity.assessment.allowed} fit under max_connections "
+        f"{capacity.assessment.max_connections} with {examday_config.thresholds.connection_headroom:.0%} headroom")
+
+
+@item("PRE-CAP-02", "Disk headroom on the database volume", runbook=RUNBOOK, impact=Impact.HIGH,
+      remediation="Free space or grow the database volume: answers, WAL and backups all grow during an exam.")
+def test_database_volume_has_free_space(docker_engine, postgres, examday_config, evidence):
+    data_dir = postgres.setting("data_directory")
+    result = docker_engine.exec(examday_config.docker.containers.postgres, ["df", "-P", "-k", data_dir], timeout=10)
+    fields = result.output.strip().splitlines()[-1].split()
+    total_kb, available_kb = int(fields[1]), int(fields[3])
+    free_pct = 100 * available_kb / total_kb if total_kb else 0.0
+    evidence.record(data_directory=data_dir, total_gb=round(total_kb / 1048576, 1),
+                    available_gb=round(available_kb / 1048576, 1), free_pct=round(free_pct, 1),
+                    database_bytes=postgres.database_size(examday_config.postgres.dbname))
+    assert free_pct >= examday_config.thresholds.disk_free_pct, (
+        f"only {free_pct:.1f}% free on the volume of {data_dir} "
+        f"(need {examday_config.thresholds.disk_free_pct:g}%)")
+
+
+@item("PRE-CAP-03", "Rollback readiness: the previous image of every rebuilt service is present", runbook=RUNBOOK,
+      impact=Impact.HIGH,
+      remediation="Keep the previous release's image on the host (tag it before deploying) so the Rollback "
+                  "Plan works without a registry during the exam.")
+def test_previous_images_present_for_rollback(docker_engine, examday_config, evidence):
+    names = examday_config.docker.containers.model_dump()
+    candidates = [rollback_candidate(docker_engine, names[role])
+                  for role in examday_config.platform.rollback_roles if names.get(role)]
+    evidence.record(rollback={c.container: {"running": c.running_image, "previous": c.previous} for c in candidates})
+    missing = [f"{c.container} (running {c.running_image})" for c in candidates if not c.ready]
+    assert not missing, f"no previous image to roll back to for: {', '.join(missing)}"

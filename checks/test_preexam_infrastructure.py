@@ -1,0 +1,128 @@
+"""Pre-Exam Checklist (24 hours before) / Infrastructure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from examday.checklist import Impact, item
+from examday.facts.backups import list_backups, restore_listing
+from examday.facts.certificates import required_valid_until
+from examday.facts.containers import find_containers
+from examday.probes.dns import resolve
+from examday.probes.tls import inspect_certificate
+from examday.config import split_host_port
+
+pytestmark = pytest.mark.preexam
+RUNBOOK = "Pre-Exam Checklist / Infrastructure"
+
+
+@item("PRE-INF-01", "Verify all services are healthy", runbook=RUNBOOK,
+      remediation="Look at the failing container (`docker logs NAME --tail=100`), fix the cause and "
+                  "restart it; the whole stack must be running and healthy a day before the exam.")
+def test_every_service_running_and_healthy(docker_engine, examday_config, evidence):
+    containers = find_containers(docker_engine, examday_config)
+    evidence.record(services={role: (c.status, c.health) if c else "missing" for role, c in containers.items()})
+    # The worker may already be stopped the day before: its own items judge it.
+    required = {role: c for role, c in containers.items() if role not in examday_config.platform.job_runner_roles}
+    missing = [role for role, c in required.items() if c is None]
+    not_running = [f"{c.name} ({c.status})" for c in required.values() if c and c.status != "running"]
+    unhealthy = [f"{c.name} ({c.health})" for c in required.values()
+                 if c and c.status == "running" and c.health not in (None, "healthy")]
+    assert not missing, f"containers not found: {', '.join(missing)}"
+    assert not not_running, f"not running: {', '.join(not_running)}"
+    assert not unhealthy, f"running but not healthy: {', '.join(unhealthy)}"
+
+
+@item("PRE-INF-02", "Verify all services are healthy: no container restarting", runbook=RUNBOOK,
+      impact=Impact.HIGH,
+      remediation="A climbing restart count means a crash loop: read `docker logs NAME`, fix the cause, "
+                  "then recreate the container so its count starts from zero.")
+def test_no_container_restart_count_climbing(docker_engine, examday_config, evidence):
+    containers = {role: c for role, c in find_containers(docker_engine, examday_config).items() if c}
+    counts = {c.name: c.restart_count for c in containers.values()}
+    evidence.record(restart_counts=counts, allowed=examday_config.thresholds.restart_count_max)
+    restarting = {name: n for name, n in counts.items() if n > examday_config.thresholds.restart_count_max}
+    assert not restarting, f"containers have restarted: {restarting}"
+
+
+@item("PRE-INF-03", "Check database backups are current", runbook=RUNBOOK,
+      remediation="Check the backup job (`docker logs <backup container>`), run a backup by hand now, "
+                  "and make sure the schedule runs before the exam.")
+def test_newest_backup_is_recent_and_not_empty(docker_engine, examday_config, evidence):
+    cfg = examday_config.backup
+    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
+    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
+    now = dt.datetime.now(dt.timezone.utc)
+    evidence.record(backups_found=len(backups), newest=backups[0] if backups else None,
+                    max_age_hours=examday_config.thresholds.backup_max_age_hours)
+    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
+    newest = backups[0]
+    evidence.record(newest_age_hours=round(newest.age_hours(now), 2))
+    assert newest.size > 0, f"the newest backup {newest.path} is empty"
+    assert newest.age_hours(now) <= examday_config.thresholds.backup_max_age_hours, (
+        f"the newest backup {newest.path} is {newest.age_hours(now):.1f} h old "
+        f"(limit {examday_config.thresholds.backup_max_age_hours:g} h)")
+
+
+@item("PRE-INF-04", "Check database backups are current: the newest one is readable", runbook=RUNBOOK,
+      remediation="A dump pg_restore cannot read is no backup: re-run the backup and check its log for "
+                  "errors (disk full, killed pg_dump).")
+def test_newest_backup_is_readable_by_pg_restore(docker_engine, examday_config, evidence):
+    cfg = examday_config.backup
+    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
+    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
+    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
+    readable, entries, error = restore_listing(docker_engine, container, backups[0].path)
+    evidence.record(file=backups[0].path, toc_entries=entries, error=error or None)
+    assert readable, f"pg_restore --list cannot read {backups[0].path}: {error}"
+    assert entries > 0, f"{backups[0].path} lists no objects"
+
+
+@item("PRE-INF-05", "Verify Traefik certificates are valid (not expiring soon)", runbook=RUNBOOK,
+      remediation="Renew the certificate (or fix the proxy's ACME configuration) and reload the proxy; "
+                  "it must stay valid past the end of the exam.")
+def test_certificate_valid_for_the_exam(tls_endpoint, examday_config, evidence):
+    endpoint = tls_endpoint
+    host, port = split_host_port(endpoint)
+    tls = examday_config.tls
+    cert = inspect_certificate(host, port, tls.ca_bundle, connect_ip=tls.resolve.get(host),
+                               timeout=tls.timeout_seconds)
+    now = dt.datetime.now(dt.timezone.utc)
+    deadline, why = required_valid_until(examday_config, now)
+    evidence.record(certificate=cert, required_valid_until=deadline.isoformat(timespec="seconds"),
+                    because=why, days_left=round(cert.days_left, 1))
+    assert cert.verified, f"{endpoint}: certificate does not verify against the CA bundle: {cert.verify_error}"
+    assert cert.hostname_matches, f"{endpoint}: certificate is not for {host} (SANs {cert.sans})"
+    assert cert.not_after >= deadline, (
+        f"{endpoint}: certificate expires {cert.not_after:%Y-%m-%d %H:%M} UTC, {cert.days_left:.1f} days "
+        f"from now; it must be valid until {deadline:%Y-%m-%d} ({why})")
+
+
+@item("PRE-INF-06", "Confirm DNS records are correct", runbook=RUNBOOK,
+      remediation="Fix the record at the DNS provider (or the resolver named in the evidence) and wait "
+                  "for its TTL before the exam.")
+def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
+    record, dns = dns_record, examday_config.dns
+    observed = resolve(record.name, record.type, dns.resolver, dns.timeout_seconds)
+    expected = sorted(record.expected)
+    evidence.record(observation=observed, expected=expected)
+    assert observed.answers == expected, (
+        f"{record.name} {record.type} resolves to {observed.answers or observed.rcode} "
+        f"through {observed.resolver}, expected {expected}")
+
+
+@item("PRE-INF-07", "Test staging environment (if available)", runbook=RUNBOOK, impact=Impact.MEDIUM,
+      remediation="Bring the staging twin up and healthy: it is where tonight's last changes are tried.")
+def test_staging_environment_healthy(examday_config, evidence):
+    staging = examday_config.staging
+    if staging is None or staging.api_base_url is None:
+        pytest.skip("no staging environment configured ([staging] api_base_url)")
+    from examday.probes.http import HttpProbe
+
+    with HttpProbe.from_config(examday_config.api, base_url=staging.api_base_url, dependency="staging") as probe:
+        health, ready = probe.health(), probe.ready()
+    evidence.record(health=health, ready=ready)
+    assert health.status == 200, f"staging /health answered {health.status}"
+    assert ready.is_ok, f"staging ready says {ready.status}: {ready.failing_components}"

@@ -1,0 +1,104 @@
+"""Attestations: a person's word for a manual item, kept as data (one file per exam).
+
+    [[attestation]]
+    item = "PRE-COM-01"
+    by = "Dana Okafor"
+    at = 2026-11-28T20:15:00Z
+    note = "Exam schedule mailed to ops, support and invigilators"
+    evidence = { path = "evidence/schedule-mail.eml", sha256 = "..." }   # or { url = "https://..." }
+    expires = 2026-11-30T00:00:00Z                                         # optional
+
+`examday attest ITEM-ID --by NAME --note TEXT [--evidence PATH|URL]` appends one.
+An expired attestation counts as missing; the newest valid one is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from pathlib import Path
+
+import tomli_w
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class AttestationError(Exception):
+    """The attestation file cannot be read or an entry is malformed: one message, file and entry named."""
+
+
+class AttestationEvidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = None
+    sha256: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "AttestationEvidence":
+        if (self.path is None) == (self.url is None):
+            raise ValueError("evidence needs exactly one of path (with sha256) or url")
+        if self.path is not None and not self.sha256:
+            raise ValueError("evidence with a path needs its sha256")
+        return self
+
+
+class Attestation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
+    by: str = Field(min_length=1)
+    at: AwareDatetime
+    note: str = Field(min_length=1)
+    evidence: AttestationEvidence | None = None
+    expires: AwareDatetime | None = None
+
+    def valid_at(self, moment: dt.datetime) -> bool:
+        return self.at <= moment and (self.expires is None or moment < self.expires)
+
+
+class AttestationFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attestation: list[Attestation] = Field(default_factory=list)
+
+
+def load_attestations(path: Path) -> list[Attestation]:
+    """Every attestation in the file ([] when the file does not exist yet)."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return AttestationFile.model_validate(data).attestation
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise AttestationError(f"{path}: cannot read the attestation file: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise AttestationError(f"{path}: {where}: {first['msg']}. Fix the entry or re-create it with "
+                               "`examday attest`.") from None
+
+
+def current_attestation(attestations: list[Attestation], item_id: str,
+                        moment: dt.datetime | None = None) -> Attestation | None:
+    """The newest attestation of item_id that is valid at moment (now by default)."""
+    moment = moment or dt.datetime.now(dt.timezone.utc)
+    valid = [a for a in attestations if a.item == item_id and a.valid_at(moment)]
+    return max(valid, key=lambda a: a.at, default=None)
+
+
+def evidence_reference(reference: str, base_dir: Path) -> AttestationEvidence:
+    """A URL as given, or a file fingerprinted by its sha256 (so later edits show)."""
+    if "://" in reference:
+        return AttestationEvidence(url=reference)
+    path = (base_dir / reference).resolve() if not Path(reference).is_absolute() else Path(reference)
+    if not path.is_file():
+        raise AttestationError(f"evidence file {reference} does not exist: give an existing file or a URL")
+    return AttestationEvidence(path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def append_attestation(path: Path, attestation: Attestation) -> None:
+    """Add one attestation to the file, keeping everything already in it."""
+    existing = load_attestations(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"attestation": [a.model_dump(exclude_none=True) for a in [*existing, attestation]]}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(tomli_w.dumps(document), encoding="utf-8")
+    tmp.replace(path)

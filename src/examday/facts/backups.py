@@ -1,0 +1,42 @@
+"""Database backups as files in the backup container: age, size, readability."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: str
+    size: int
+    modified: dt.datetime
+
+    def age_hours(self, now: dt.datetime) -> float:
+        return (now - self.modified).total_seconds() / 3600
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {"path": self.path, "bytes": self.size, "modified": self.modified.isoformat(timespec="seconds")}
+
+
+def list_backups(docker: Any, container: str, directory: str, pattern: str) -> list[BackupFile]:
+    """Backups matching pattern in directory, newest first."""
+    command = (f"find {shlex.quote(directory)} -maxdepth 1 -type f -name {shlex.quote(pattern)} "
+               "-printf '%T@ %s %p\\n'")
+    result = docker.exec(container, ["sh", "-c", command], timeout=10)
+    files = []
+    for line in result.output.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[0].replace(".", "", 1).isdigit():
+            modified = dt.datetime.fromtimestamp(float(parts[0]), dt.timezone.utc)
+            files.append(BackupFile(parts[2], int(parts[1]), modified))
+    return sorted(files, key=lambda f: f.modified, reverse=True)
+
+
+def restore_listing(docker: Any, container: str, path: str) -> tuple[bool, int, str]:
+    """Run `pg_restore --list` on the dump: (readable, table-of-contents entries, error excerpt)."""
+    result = docker.exec(container, ["pg_restore", "--list", path], timeout=60)
+    entries = sum(1 for line in result.output.splitlines() if line and not line.startswith(";"))
+    return result.exit_code == 0, entries, "" if result.exit_code == 0 else result.output[-300:]

@@ -1,0 +1,37 @@
+"""The platform's containers by role, as the Docker engine reports them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from examday.config import ExamdayConfig
+from examday.probes.docker import ContainerObservation
+
+# compose's shipping drivers and rotating local drivers count as "logs handled".
+SHIPPING_DRIVERS = {"syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "loki",
+                    "logentries", "etwlogs"}
+
+
+def configured_roles(config: ExamdayConfig) -> dict[str, str]:
+    """role -> container name, for every role the target names."""
+    names = config.docker.containers.model_dump()
+    return {role: name for role, name in names.items() if name}
+
+
+def find_containers(docker: Any, config: ExamdayConfig) -> dict[str, ContainerObservation | None]:
+    """role -> the container (by name, else by compose service label), None when absent."""
+    return {role: docker.find(name, config.docker.service_label)
+            for role, name in configured_roles(config).items()}
+
+
+def log_handling(container: ContainerObservation) -> str | None:
+    """How the container's logs are rotated or shipped; None when they grow unbounded."""
+    driver = container.log_driver or ""
+    if driver in SHIPPING_DRIVERS:
+        return f"shipped ({driver})"
+    if driver == "local":
+        return "rotated (local driver)"
+    if driver == "json-file" and container.log_opts.get("max-size"):
+        files = container.log_opts.get("max-file", "1")
+        return f"rotated (json-file max-size {container.log_opts['max-size']} x {files})"
+    return None
