@@ -10,8 +10,8 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # Exit codes, documented in the README: 0 passed, 1 failed (NO-GO), 2 usage or
 # configuration or environment error, 3 internal error.

@@ -28,14 +28,6 @@ Report = Callable[[str], None]
 HEALTH_TIMEOUT_SECONDS = 180
 SEED_STUDENTS = 200
 
-# Which service publishes each port: a port held by our own running service is fine.
-PORT_OWNERS = {
-    "EXAMDAY_PORT_HTTPS": "proxy", "EXAMDAY_PORT_PROXY_ADMIN": "proxy",
-    "EXAMDAY_PORT_BACKEND": "backend", "EXAMDAY_PORT_FRONTEND": "frontend",
-    "EXAMDAY_PORT_POSTGRES": "postgres", "EXAMDAY_PORT_REDIS": "redis",
-    "EXAMDAY_PORT_DNS": "dns",
-}
-
 
 def configured_ports() -> dict[str, int]:
     return {name: int(os.environ.get(name, default)) for name, default in PORTS.items()}
@@ -117,11 +109,9 @@ class Sandbox:
             )
 
     def _refuse_taken_ports(self, platform: RunningPlatform) -> None:
-        taken = []
-        for name, port in configured_ports().items():
-            owner = platform.state(PORT_OWNERS[name])
-            if owner.status != "running" and port_in_use(port):
-                taken.append(f"127.0.0.1:{port} ({name})")
+        ours = platform.published_ports()
+        taken = [f"127.0.0.1:{port} ({name})" for name, port in configured_ports().items()
+                 if port not in ours and port_in_use(port)]
         if taken:
             raise SandboxError(
                 "ports the sandbox publishes are already taken: " + ", ".join(taken),

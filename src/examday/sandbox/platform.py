@@ -74,6 +74,16 @@ class RunningPlatform:
     def states(self, services: list[str] | None = None) -> list[ServiceState]:
         return [self.state(service) for service in (services or list(CONTAINERS))]
 
+    def published_ports(self) -> set[int]:
+        """Host ports that the sandbox's own containers publish right now."""
+        ports: set[int] = set()
+        for service in CONTAINERS:
+            container = self.container(service)
+            bindings = (container.attrs["NetworkSettings"].get("Ports") or {}) if container else {}
+            for host_bindings in bindings.values():
+                ports.update(int(b["HostPort"]) for b in host_bindings or [] if b.get("HostPort"))
+        return ports
+
     def foreign_containers(self) -> list[str]:
         """Containers holding our names that belong to another compose project (or none)."""
         foreign = []

@@ -1,0 +1,45 @@
+"""Fixtures for tests that run the checklist against the sandbox at a given stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from examday.sandbox.faults import clear
+from examday.sandbox.lifecycle import Sandbox
+from examday.sandbox.stages import apply_stage
+
+
+def at_stage(sandbox: Sandbox, stage: str) -> Iterator[Sandbox]:
+    """Walk the sandbox to `stage` with no fault active; restore the previous stage afterwards."""
+    previous = sandbox.state.stage()
+    clear(sandbox)
+    apply_stage(sandbox, stage)
+    try:
+        yield sandbox
+    finally:
+        clear(sandbox)
+        apply_stage(sandbox, previous)
+
+
+@pytest.fixture(scope="module")
+def preexam_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
+    yield from at_stage(sandbox, "preexam")
+
+
+COMMUNICATION_ITEMS = ("PRE-COM-01", "PRE-COM-02", "PRE-COM-03", "PRE-COM-04")
+
+
+@pytest.fixture
+def all_attested(tmp_path: Path) -> Path:
+    """An attestation file in which every communication item is attested."""
+    from examday.attestations import Attestation, append_attestation
+    import datetime as dt
+
+    path = tmp_path / "attestations.toml"
+    for item_id in COMMUNICATION_ITEMS:
+        append_attestation(path, Attestation(item=item_id, by="Test Operator", note="done for the test",
+                                             at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
+    return path

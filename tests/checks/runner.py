@@ -1,0 +1,81 @@
+"""Run the checklist the way an operator does (a pytest subprocess) and read its outcome per item ID."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+REPO = Path(__file__).resolve().parents[2]
+PATH_KEYS = {("api", "ca_bundle"), ("postgres", "password_file"), ("attestations", "file"), ("tls", "ca_bundle")}
+
+
+@dataclass
+class ItemResult:
+    item_id: str
+    name: str
+    outcome: str  # passed | failed | skipped | error
+    message: str
+
+
+@dataclass
+class ChecklistRun:
+    exit_code: int
+    seconds: float
+    items: list[ItemResult]
+    stdout: str
+
+    def ids_with(self, outcome: str) -> set[str]:
+        return {r.item_id for r in self.items if r.outcome == outcome}
+
+    def by_id(self, item_id: str) -> list[ItemResult]:
+        return [r for r in self.items if r.item_id == item_id]
+
+
+def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
+    """A copy of the repository's examday.toml with absolute paths and some keys replaced."""
+    data = tomllib.loads((REPO / "examday.toml").read_text())
+    for section, key in PATH_KEYS:
+        if key in data.get(section, {}):
+            data[section][key] = str(REPO / data[section][key])
+    data["docker"]["compose_files"] = [str(REPO / f) for f in data["docker"]["compose_files"]]
+    for section, values in section_overrides.items():
+        data.setdefault(section, {}).update(values)
+    path = tmp_path / "examday.toml"
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+def run_checklist(marker: str, tmp_path: Path, *args: str, timeout: float = 300) -> ChecklistRun:
+    junit = tmp_path / f"junit-{time.monotonic_ns()}.xml"
+    argv = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-m", marker, "-p", "no:cacheprovider",
+            "-q", "--rootdir", str(REPO), f"--junitxml={junit}", "-o", "junit_family=xunit1", *args]
+    started = time.monotonic()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    seconds = time.monotonic() - started
+    items = _parse_junit(junit) if junit.exists() else []
+    return ChecklistRun(done.returncode, seconds, items, done.stdout + done.stderr)
+
+
+def _parse_junit(path: Path) -> list[ItemResult]:
+    results = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            element = case.find(tag)
+            if element is not None:
+                outcome = {"failure": "failed"}.get(tag, tag)
+                message = element.get("message") or (element.text or "")
+                break
+        results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message))
+    return results

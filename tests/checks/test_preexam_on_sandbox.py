@@ -1,0 +1,67 @@
+"""`pytest -m preexam` against the sandbox the day before: it passes healthy and each fault fails its item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from examday.sandbox.faults import clear, inject
+from tests.checks.conftest import COMMUNICATION_ITEMS
+from tests.checks.runner import run_checklist
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+# Items that skip on the sandbox because it configures no such thing (each says why).
+NOT_CONFIGURED_ON_SANDBOX = {"PRE-INF-07", "PRE-MON-03", "PRE-MON-04", "PRE-MON-05"}
+
+# fault -> the items it must fail (and nothing else may fail).
+FAULT_FAILS = {
+    "exam-mode-off": {"PRE-CFG-01"},
+    "worker-running": {"PRE-CFG-03"},
+    "redis-down": {"PRE-INF-01"},
+    # the backup job is stopped, so its container is not running either
+    "stale-backup": {"PRE-INF-01", "PRE-INF-03"},
+    "cert-expiring": {"PRE-INF-05"},
+    "dns-wrong": {"PRE-INF-06"},
+    "no-limits": {"PRE-CFG-06"},
+}
+
+
+def test_healthy_sandbox_passes_with_communication_attested(preexam_sandbox, all_attested: Path, tmp_path):
+    run = run_checklist("preexam", tmp_path, "--attestations", str(all_attested))
+    assert run.ids_with("failed") == set(), run.stdout[-3000:]
+    assert run.ids_with("error") == set(), run.stdout[-3000:]
+    assert run.ids_with("skipped") == NOT_CONFIGURED_ON_SANDBOX
+    assert set(COMMUNICATION_ITEMS) <= run.ids_with("passed")
+    assert run.exit_code == 0
+
+
+def test_unattested_communication_items_are_skipped_saying_how_to_attest(preexam_sandbox, tmp_path):
+    run = run_checklist("preexam", tmp_path, "--attestations", str(tmp_path / "none.toml"))
+    for item_id in COMMUNICATION_ITEMS:
+        [result] = run.by_id(item_id)
+        assert result.outcome == "skipped"
+        assert f"examday attest {item_id}" in result.message
+    assert run.ids_with("failed") == set(), run.stdout[-3000:]
+
+
+def test_strict_attestations_fail_unattested_items(preexam_sandbox, tmp_path):
+    run = run_checklist("preexam and manual", tmp_path, "--attestations", str(tmp_path / "none.toml"),
+                        "--strict-attestations")
+    assert run.ids_with("failed") == set(COMMUNICATION_ITEMS)
+    assert run.exit_code == 1
+
+
+@pytest.mark.parametrize("fault", sorted(FAULT_FAILS))
+def test_fault_fails_exactly_its_items(fault: str, preexam_sandbox, all_attested: Path, tmp_path):
+    inject(preexam_sandbox, fault)
+    try:
+        run = run_checklist("preexam", tmp_path, "--attestations", str(all_attested))
+    finally:
+        clear(preexam_sandbox, fault)
+    failed = run.ids_with("failed") | run.ids_with("error")
+    assert failed == FAULT_FAILS[fault], run.stdout[-4000:]
+    for item_id in FAULT_FAILS[fault]:
+        failures = [r for r in run.by_id(item_id) if r.outcome == "failed"]
+        assert failures and all("remediation:" in r.message for r in failures)
