@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.backups import list_backups, restore_listing
+from examday.facts.backups import list_backups, restore_into, restore_listing
 from examday.facts.certificates import required_valid_until
 from examday.facts.containers import find_containers
 from examday.probes.dns import resolve
@@ -78,6 +79,25 @@ def test_newest_backup_is_readable_by_pg_restore(docker_engine, examday_config, 
     evidence.record(file=backups[0].path, toc_entries=entries, error=error or None)
     assert readable, f"pg_restore --list cannot read {backups[0].path}: {error}"
     assert entries > 0, f"{backups[0].path} lists no objects"
+
+
+@item("PRE-INF-08", "Check database backups are current: a restore test succeeds", runbook=RUNBOOK,
+      impact=Impact.HIGH,
+      remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
+                  "a backup that does not restore is no backup.")
+def test_newest_backup_restores_into_a_scratch_database(docker_engine, examday_config, evidence):
+    cfg = examday_config.backup
+    if cfg.restore_test_dsn_env is None or not os.environ.get(cfg.restore_test_dsn_env):
+        pytest.skip("no scratch database configured for a restore test ([backup] restore_test_dsn_env)")
+    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
+    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
+    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
+    # The one write examday makes, and only into the scratch database the operator named.
+    restored, tables, error = restore_into(docker_engine, container, backups[0].path,
+                                           os.environ[cfg.restore_test_dsn_env])
+    evidence.record(file=backups[0].path, restored=restored, tables_after_restore=tables, error=error or None)
+    assert restored, f"restoring {backups[0].path} failed: {error}"
+    assert tables > 0, "the restore left no tables in the scratch database"
 
 
 @item("PRE-INF-05", "Verify Traefik certificates are valid (not expiring soon)", runbook=RUNBOOK,

@@ -40,3 +40,19 @@ def restore_listing(docker: Any, container: str, path: str) -> tuple[bool, int, 
     result = docker.exec(container, ["pg_restore", "--list", path], timeout=60)
     entries = sum(1 for line in result.output.splitlines() if line and not line.startswith(";"))
     return result.exit_code == 0, entries, "" if result.exit_code == 0 else result.output[-300:]
+
+
+def restore_into(docker: Any, container: str, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
+    """Restore the dump into the scratch database: (succeeded, tables there afterwards, error excerpt).
+
+    The DSN travels in the environment of the exec, never on a command line
+    that `ps` would show, nor in the returned excerpt.
+    """
+    script = ('pg_restore --clean --if-exists --no-owner --exit-on-error -d "$SCRATCH_DSN" "$1" && '
+              "psql -qAt -d \"$SCRATCH_DSN\" -c \"select count(*) from pg_tables where schemaname='public'\"")
+    result = docker.exec(container, ["sh", "-c", script, "restore", path], timeout=120,
+                         environment={"SCRATCH_DSN": scratch_dsn})
+    lines = result.output.strip().splitlines()
+    tables = int(lines[-1]) if result.exit_code == 0 and lines and lines[-1].isdigit() else 0
+    error = "" if result.exit_code == 0 else result.output.replace(scratch_dsn, "[dsn]")[-300:]
+    return result.exit_code == 0, tables, error

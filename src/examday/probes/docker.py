@@ -229,30 +229,34 @@ class DockerProbe:
         raise BadResponse(f"{label}={name_or_service} is ambiguous: {names}", dependency=DEPENDENCY)
 
     # exec --------------------------------------------------------------------------------
-    def exec(self, name: str, argv: list[str], timeout: float = 10.0) -> ExecResult:
+    def exec(self, name: str, argv: list[str], timeout: float = 10.0,
+             environment: dict[str, str] | None = None) -> ExecResult:
         """Run a read-only command in a container; ProbeTimeout when it outlives `timeout`.
+
+        `environment` passes values (a DSN, say) without putting them on a command line.
 
         Inside the container the command is wrapped with `timeout` when present (so it is
         killed there too); the read of its output always stops at the deadline.
         """
         container = self._get_container(name)
         wrap = self._has_timeout_binary.get(container.id, True)
-        result = self._exec_once(container, argv, timeout, wrap)
+        result = self._exec_once(container, argv, timeout, wrap, environment)
         if wrap and _timeout_binary_missing(result):
             self._has_timeout_binary[container.id] = False
-            result = self._exec_once(container, argv, timeout, wrap=False)
+            result = self._exec_once(container, argv, timeout, wrap=False, environment=environment)
         elif wrap:
             self._has_timeout_binary[container.id] = True
         if wrap and self._has_timeout_binary[container.id] and result.exit_code in (124, 137):
             raise _exec_timeout(name, argv, timeout)
         return result
 
-    def _exec_once(self, container: Any, argv: list[str], timeout: float, wrap: bool) -> ExecResult:
+    def _exec_once(self, container: Any, argv: list[str], timeout: float, wrap: bool,
+                   environment: dict[str, str] | None = None) -> ExecResult:
         limit = str(max(1, int(timeout)))
         command = ["timeout", "-k", "1", limit, *argv] if wrap else list(argv)
         api = self.client.api
-        exec_id = self._call("exec create", lambda: api.exec_create(container.id, command, stdout=True,
-                                                                    stderr=True, tty=False)["Id"])
+        exec_id = self._call("exec create", lambda: api.exec_create(
+            container.id, command, stdout=True, stderr=True, tty=False, environment=environment)["Id"])
         raw = self._call("exec start", lambda: api.exec_start(exec_id, socket=True, tty=False))
         deadline = time.monotonic() + timeout + (2.0 if wrap else 0.0)
         try:

@@ -1,0 +1,55 @@
+"""PRE-INF-08: the optional restore test restores the newest dump into a scratch database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.checks.runner import run_checklist, sandbox_config
+
+pytestmark = [pytest.mark.sandbox]
+SCRATCH_DB = "examday_restore_scratch"
+
+
+@pytest.fixture
+def scratch_database(sandbox) -> str:
+    """A scratch database in the sandbox's PostgreSQL (made by the test, not by examday)."""
+    psql = ["docker", "exec", "exam_platform_postgres", "psql", "-U", "exam_user", "-d", "exam_platform", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB}"], check=True, capture_output=True)
+    subprocess.run([*psql, f"CREATE DATABASE {SCRATCH_DB}"], check=True, capture_output=True)
+    password = sandbox.paths.postgres_password.read_text().strip()
+    yield f"postgresql://exam_user:{password}@exam_platform_postgres:5432/{SCRATCH_DB}"
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB}"], capture_output=True)
+
+
+def _run(tmp_path, dsn: str):
+    config = sandbox_config(tmp_path, backup={"restore_test_dsn_env": "EXAMDAY_TEST_SCRATCH_DSN"})
+    os.environ["EXAMDAY_TEST_SCRATCH_DSN"] = dsn
+    try:
+        return run_checklist("preexam", tmp_path, "--target", str(config), "-k", "restores_into_a_scratch")
+    finally:
+        del os.environ["EXAMDAY_TEST_SCRATCH_DSN"]
+
+
+def test_restore_into_scratch_database_passes(scratch_database, tmp_path):
+    run = _run(tmp_path, scratch_database)
+    [result] = run.by_id("PRE-INF-08")
+    assert result.outcome == "passed", run.stdout[-2000:]
+
+
+def test_a_failing_restore_fails_without_showing_the_password(scratch_database, tmp_path):
+    broken = scratch_database.replace(SCRATCH_DB, "no_such_database")
+    run = _run(tmp_path, broken)
+    [result] = run.by_id("PRE-INF-08")
+    assert result.outcome == "failed"
+    password = broken.split(":")[2].split("@")[0]
+    assert password not in run.stdout and password not in result.message
+    assert "no_such_database" in result.message
+
+
+def test_without_a_scratch_database_it_is_skipped_saying_why(sandbox, tmp_path):
+    run = run_checklist("preexam", tmp_path, "-k", "restores_into_a_scratch")
+    [result] = run.by_id("PRE-INF-08")
+    assert result.outcome == "skipped" and "restore_test_dsn_env" in result.message
