@@ -8,7 +8,7 @@ import os
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.backups import list_backups, restore_into, restore_listing
+from examday.facts.backups import backup_container, configured_backups, restore_into, restore_listing
 from examday.facts.certificates import required_valid_until
 from examday.facts.containers import find_containers
 from examday.probes.dns import resolve
@@ -52,13 +52,11 @@ def test_no_container_restart_count_climbing(docker_engine, examday_config, evid
       remediation="Check the backup job (`docker logs <backup container>`), run a backup by hand now, "
                   "and make sure the schedule runs before the exam.")
 def test_newest_backup_is_recent_and_not_empty(docker_engine, examday_config, evidence):
-    cfg = examday_config.backup
-    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
-    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
+    where, backups = configured_backups(docker_engine, examday_config)
     now = dt.datetime.now(dt.timezone.utc)
-    evidence.record(backups_found=len(backups), newest=backups[0] if backups else None,
+    evidence.record(location=where, backups_found=len(backups), newest=backups[0] if backups else None,
                     max_age_hours=examday_config.thresholds.backup_max_age_hours)
-    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
+    assert backups, f"no backup at {where}"
     newest = backups[0]
     evidence.record(newest_age_hours=round(newest.age_hours(now), 2))
     assert newest.size > 0, f"the newest backup {newest.path} is empty"
@@ -71,11 +69,9 @@ def test_newest_backup_is_recent_and_not_empty(docker_engine, examday_config, ev
       remediation="A dump pg_restore cannot read is no backup: re-run the backup and check its log for "
                   "errors (disk full, killed pg_dump).")
 def test_newest_backup_is_readable_by_pg_restore(docker_engine, examday_config, evidence):
-    cfg = examday_config.backup
-    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
-    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
-    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
-    readable, entries, error = restore_listing(docker_engine, container, backups[0].path)
+    where, backups = configured_backups(docker_engine, examday_config)
+    assert backups, f"no backup at {where}"
+    readable, entries, error = restore_listing(docker_engine, backup_container(examday_config), backups[0].path)
     evidence.record(file=backups[0].path, toc_entries=entries, error=error or None)
     assert readable, f"pg_restore --list cannot read {backups[0].path}: {error}"
     assert entries > 0, f"{backups[0].path} lists no objects"
@@ -89,11 +85,10 @@ def test_newest_backup_restores_into_a_scratch_database(docker_engine, examday_c
     cfg = examday_config.backup
     if cfg.restore_test_dsn_env is None or not os.environ.get(cfg.restore_test_dsn_env):
         pytest.skip("no scratch database configured for a restore test ([backup] restore_test_dsn_env)")
-    container = getattr(examday_config.docker.containers, cfg.container) or cfg.container
-    backups = list_backups(docker_engine, container, cfg.path, cfg.pattern)
-    assert backups, f"no backup matching {cfg.pattern} in {container}:{cfg.path}"
+    where, backups = configured_backups(docker_engine, examday_config)
+    assert backups, f"no backup at {where}"
     # The one write examday makes, and only into the scratch database the operator named.
-    restored, tables, error = restore_into(docker_engine, container, backups[0].path,
+    restored, tables, error = restore_into(docker_engine, backup_container(examday_config), backups[0].path,
                                            os.environ[cfg.restore_test_dsn_env])
     evidence.record(file=backups[0].path, restored=restored, tables_after_restore=tables, error=error or None)
     assert restored, f"restoring {backups[0].path} failed: {error}"

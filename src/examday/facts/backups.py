@@ -7,6 +7,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from examday.config import ExamdayConfig
+
 
 @dataclass(frozen=True)
 class BackupFile:
@@ -19,6 +21,18 @@ class BackupFile:
 
     def as_evidence(self) -> dict[str, Any]:
         return {"path": self.path, "bytes": self.size, "modified": self.modified.isoformat(timespec="seconds")}
+
+
+def backup_container(config: ExamdayConfig) -> str:
+    """The container that holds the backups: a configured role's name, or a name given as is."""
+    role = config.backup.container
+    return getattr(config.docker.containers, role, None) or role
+
+
+def configured_backups(docker: Any, config: ExamdayConfig) -> tuple[str, list[BackupFile]]:
+    """(where, backups newest first) as [backup] describes them."""
+    where = f"{backup_container(config)}:{config.backup.path}/{config.backup.pattern}"
+    return where, list_backups(docker, backup_container(config), config.backup.path, config.backup.pattern)
 
 
 def list_backups(docker: Any, container: str, directory: str, pattern: str) -> list[BackupFile]:

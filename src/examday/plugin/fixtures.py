@@ -155,6 +155,7 @@ def examday_config_of(request: pytest.FixtureRequest) -> ExamdayConfig:
 
 
 ATTESTATIONS_KEY = pytest.StashKey[list[Any]]()
+ATTESTATION_KEY = pytest.StashKey[Any]()  # the attestation a manual item was satisfied by
 
 
 def attestation_path(config: pytest.Config) -> Path:
@@ -196,6 +197,7 @@ def attested(request: pytest.FixtureRequest, attestations: list[Any], evidence: 
         if request.config.getoption("examday_strict_attestations"):
             pytest.fail(message)
         pytest.skip(message)
+    request.node.stash[ATTESTATION_KEY] = found
     evidence.record(attested_by=found.by, attested_at=found.at.isoformat(), note=found.note,
                     evidence=found.evidence.model_dump(exclude_none=True) if found.evidence else None,
                     expires=found.expires.isoformat() if found.expires else None)

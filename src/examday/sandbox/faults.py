@@ -9,6 +9,7 @@ kept in .state/faults.json with what is needed to undo them.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from examday.sandbox.stages import apply_stage
 from examday.sandbox.state import read_env_file, write_env_file
 
 Undo = dict[str, Any]
+WORKER_REPLACEMENT_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,15 @@ def _backend_worker_killed(sandbox: Sandbox) -> Undo:
 
 
 def _backend_workers_restored(sandbox: Sandbox, undo: Undo) -> None:
-    if len(_uvicorn_worker_pids(sandbox)) < int(undo["workers_before"]):
-        sandbox.platform().require("backend").restart(timeout=20)
-        sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+    # uvicorn's master replaces a dead worker itself within a second or so: give it that
+    # time, and restart the container (which cuts every other worker's requests) only if not.
+    deadline = time.monotonic() + WORKER_REPLACEMENT_SECONDS
+    while len(_uvicorn_worker_pids(sandbox)) < int(undo["workers_before"]):
+        if time.monotonic() > deadline:
+            sandbox.platform().require("backend").restart(timeout=20)
+            sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+            return
+        time.sleep(0.5)
 
 
 def _ready_degraded(sandbox: Sandbox) -> Undo:

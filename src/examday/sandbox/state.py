@@ -61,10 +61,10 @@ class SandboxState:
         self.paths = paths
 
     # -- secrets -------------------------------------------------------------
-    def ensure_secrets(self) -> dict[str, str]:
-        existing = read_env_file(self.paths.secrets_env)
-        if existing:
-            return existing
+    def ensure_secrets(self) -> bool:
+        """Make the sandbox's secrets unless they exist; True when they were made now."""
+        if read_env_file(self.paths.secrets_env):
+            return False
         password = secrets.token_urlsafe(18)
         values = {
             "POSTGRES_PASSWORD": password,
@@ -80,7 +80,7 @@ class SandboxState:
         # examday.toml reads the database password from this file (postgres.password_file).
         self.paths.postgres_password.write_text(password + "\n")
         self.paths.postgres_password.chmod(0o600)
-        return values
+        return True
 
     def secrets(self) -> dict[str, str]:
         return read_env_file(self.paths.secrets_env)
