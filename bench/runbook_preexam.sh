@@ -10,6 +10,7 @@ compose() { docker-compose -p examday-sandbox -f docker-compose.yml "$@"; }
 # Infrastructure
 compose ps
 docker exec exam_platform_backup ls -l /backups
+docker exec exam_platform_backup sh -c 'pg_restore --list "$(ls -t /backups/*.dump | head -1)" | wc -l'
 echo | openssl s_client -connect 127.0.0.1:8443 -servername api.exam.localhost -CAfile "$CA" 2>/dev/null \
     | openssl x509 -noout -enddate
 echo | openssl s_client -connect 127.0.0.1:8443 -servername exam.localhost -CAfile "$CA" 2>/dev/null \
@@ -17,11 +18,11 @@ echo | openssl s_client -connect 127.0.0.1:8443 -servername exam.localhost -CAfi
 dig +short @127.0.0.1 -p 5353 api.exam.localhost
 dig +short @127.0.0.1 -p 5353 exam.localhost
 # Configuration
-grep EXAM_MODE .state/platform.env
+compose config | grep -E 'EXAM_MODE|SCHEDULED_JOBS|RATE_LIMIT|mem_limit|cpus'
 docker exec exam_platform_backend printenv EXAM_MODE
 curl -s --cacert "$CA" https://api.exam.localhost:8443/v1/system/exam-mode; echo
 docker exec exam_platform_backend ps aux | grep -E "(cron|celery|worker)"
-grep RATE_LIMIT .state/platform.env
+docker top exam_platform_backend
 docker inspect --format '{{.Name}} {{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}' \
     $(docker ps -q --filter label=com.docker.compose.project=examday-sandbox)
 # Monitoring
@@ -31,4 +32,5 @@ docker inspect --format '{{.Name}} {{.HostConfig.LogConfig.Type}} {{.HostConfig.
 # Final system check
 docker exec exam_platform_postgres psql -U exam_user -d exam_platform -c \
     "SELECT count(*) as active_connections FROM pg_stat_activity WHERE datname = 'exam_platform';"
+docker exec exam_platform_postgres psql -U exam_user -d exam_platform -c "SHOW max_connections;"
 docker exec exam_platform_postgres df -h

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from examday.cli import checklist, sandbox
+from examday.cli import checklist, records, sandbox
 
 app = typer.Typer(help="examday: the exam-day runbook as a test suite.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(sandbox.app, name="sandbox")
 app.command()(checklist.checklist)
 app.command()(checklist.attest)
+app.command()(records.verify)
+app.command()(records.sign)
+app.command()(records.reports)
 
 if __name__ == "__main__":
     app()

@@ -34,7 +34,7 @@ def request_id_logged(docker: Any, config: ExamdayConfig, request_id: str, since
             return round(time.monotonic() - started, 2)
         if time.monotonic() >= deadline:
             return None
-        time.sleep(0.5)
+        time.sleep(0.1)  # the line is usually there within a few milliseconds
 
 
 def _lines_since(docker: Any, config: ExamdayConfig, since: dt.datetime) -> Iterator[str]:

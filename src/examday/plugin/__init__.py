@@ -16,7 +16,7 @@ from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of
 
-pytest_plugins = ["examday.plugin.fixtures"]
+pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.recording"]
 
 CHECKS_DIR = "checks"
 
@@ -62,9 +62,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         print_catalog(selected)
         session.items.clear()  # the catalog is the whole output of this run
     # Configuration and attestation-file errors surface here, once, before any item runs.
-    from examday.plugin.fixtures import load_attestation_file, load_target_config
+    from examday.plugin.fixtures import load_attestation_file, load_target_config, prefetch_compose_config
 
     load_target_config(session.config)
+    prefetch_compose_config(session.config, selected)
     if any(meta_of(node).manual for node in selected):  # type: ignore[union-attr]
         load_attestation_file(session.config)
 

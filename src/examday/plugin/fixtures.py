@@ -8,6 +8,7 @@ dependency fails the items that use it, quickly, naming it, and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +93,38 @@ def api(examday_config: ExamdayConfig) -> Iterator[Guarded[HttpProbe]]:
     guarded.close()
 
 
-@pytest.fixture(scope="session")
-def compose_config(examday_config: ExamdayConfig) -> dict[str, Any]:
-    """The platform's compose configuration as the next `up` would apply it (resolved, not run)."""
+COMPOSE_PREFETCH_KEY = pytest.StashKey["Future[dict[str, Any]]"]()
+
+
+def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:
     from examday.probes.compose import resolved_compose_config
 
     cfg = examday_config.docker
-    if not cfg.compose_files:
-        pytest.skip("docker.compose_files is not configured: examday cannot read what the next restart applies")
     return resolved_compose_config(cfg.compose_files, cfg.compose_project_dir, cfg.compose_env_files,
                                    cfg.compose_project_name)
+
+
+def prefetch_compose_config(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start `compose config` in the background when a selected item will need it.
+
+    It is a separate program that takes about half a second to start; resolving
+    it while the first items run makes a phase no slower than the shell runbook.
+    """
+    examday_config = load_target_config(config)
+    needed = any("compose_config" in getattr(node, "fixturenames", ()) for node in items)
+    if needed and examday_config.docker.compose_files:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="examday-compose")
+        config.stash[COMPOSE_PREFETCH_KEY] = pool.submit(_resolve_compose, examday_config)
+        pool.shutdown(wait=False)
+
+
+@pytest.fixture(scope="session")
+def compose_config(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> dict[str, Any]:
+    """The platform's compose configuration as the next `up` would apply it (resolved, not run)."""
+    if not examday_config.docker.compose_files:
+        pytest.skip("docker.compose_files is not configured: examday cannot read what the next restart applies")
+    prefetched = pytestconfig.stash.get(COMPOSE_PREFETCH_KEY, None)
+    return prefetched.result() if prefetched is not None else _resolve_compose(examday_config)
 
 
 @pytest.fixture(scope="session")

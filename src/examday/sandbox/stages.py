@@ -38,6 +38,7 @@ def apply_stage(sandbox: Sandbox, name: str) -> Stage:
         compose.up("students", profiles=(STUDENTS_PROFILE,))
     # Then what the next restart will apply; for preexam this differs on purpose.
     state.set_platform_env(stage.configured)
-    sandbox.wait_healthy(platform, services=("backend",))
+    # A worker (re)started here counts too: until its first healthcheck it is not ready.
+    sandbox.wait_healthy(platform, services=("backend", "worker") if stage.worker_runs else ("backend",))
     state.set_stage(name)
     return stage

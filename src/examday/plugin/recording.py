@@ -1,0 +1,334 @@
+"""The record of a run: collect every checklist item's result, apply waivers, write the record.
+
+Per item, from the makereport hook: outcome (a setup error is "error"; a
+fixture's deliberate pytest.fail, such as a missing attestation under
+--strict-attestations, is "failed"), message, duration, redacted evidence and
+the attestation that satisfied it. A failed item with a current waiver is
+turned into pytest's xfail ("waived: ..."), so a GO WITH WAIVERS run exits 0.
+
+At the end of the session, when any checklist item ran and --no-archive is not
+given, the record is written (examday.report.archive) and one line names its
+folder and the verdict. A NO-GO always exits non-zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from examday.checklist import PHASES, ItemMeta
+from examday.config import ExamdayConfig, config_digest
+from examday.plugin.catalog import SECTION_ORDER
+from examday.plugin.evidence import evidence_of
+from examday.plugin.failures import failure_message
+from examday.plugin.items import meta_of, phases_of
+from examday.report.model import ItemRecord, RunRecord
+from examday.report.redaction import Redactor
+from examday.report.verdict import Verdict
+
+SIGN_KEY_ENV = "EXAMDAY_SIGN_KEY"
+RECORDER_NAME = "examday-recorder"
+HTML_DIR_KEY = pytest.StashKey[Path]()
+EVIDENCE_COLUMN_CHARS = 600
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("examday", "examday checklist")
+    group.addoption("--no-archive", action="store_true", dest="examday_no_archive",
+                    help="write no record under reports/ (examday's own tests use this)")
+    group.addoption("--reports-dir", dest="examday_reports_dir", metavar="DIR",
+                    help="where records are written (default: reports/ beside the target's examday.toml)")
+    group.addoption("--sign-key", dest="examday_sign_key", metavar="PATH",
+                    help=f"sign the record's SHA256SUMS with this SSH key (default: ${SIGN_KEY_ENV})")
+    group.addoption("--waivers", dest="examday_waivers", metavar="FILE",
+                    help="the waiver file (default: waivers/<exam id or target name>.toml beside examday.toml)")
+
+
+def archiving(config: pytest.Config) -> bool:
+    return not (config.getoption("examday_no_archive") or config.getoption("examday_catalog", default=False)
+                or hasattr(config, "workerinput"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Before pytest-html's own pytest_configure: it only starts when given a path.
+    if archiving(config) and config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath"):
+        folder = Path(tempfile.mkdtemp(prefix="examday-html-"))
+        config.stash[HTML_DIR_KEY] = folder
+        config.option.htmlpath = str(folder / "pytest-report.html")
+    if archiving(config) and config.pluginmanager.hasplugin("html"):
+        config.option.self_contained_html = True
+    config.pluginmanager.register(Recorder(config), RECORDER_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(HTML_DIR_KEY, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Recorder:
+    """Collects the run's items and writes its record; one per pytest session."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.items: dict[str, ItemRecord] = {}
+        self.order: dict[str, int] = {}
+        self.waivers: list[Any] = []
+        self.written: Path | None = None
+        self.problem: str | None = None
+        self._redactor: Redactor | None = None
+
+    # --- before any item runs ---------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        selected = [node for node in session.items if meta_of(node) is not None]
+        if not selected:
+            return
+        self.order = {node.nodeid: index for index, node in enumerate(selected)}
+        self.waivers = self._load_waivers()
+        key = self.sign_key()
+        if key is not None and archiving(self.config) and not key.is_file():
+            raise pytest.UsageError(f"--sign-key {key}: no such file. Give the path of an SSH private key "
+                                    "(or of its .pub when the key is in ssh-agent).")
+
+    def _load_waivers(self) -> list[Any]:
+        from examday.waivers import WaiverError, load_waivers
+
+        try:
+            return load_waivers(self.waiver_path())
+        except WaiverError as error:
+            raise pytest.UsageError(str(error)) from None
+
+    def target(self) -> ExamdayConfig:
+        from examday.plugin.fixtures import load_target_config
+
+        return load_target_config(self.config)
+
+    def beside_config(self, *parts: str) -> Path:
+        source = self.target().source_path
+        return (source.parent if source else Path.cwd()).joinpath(*parts)
+
+    def waiver_path(self) -> Path:
+        option = self.config.getoption("examday_waivers")
+        if option:
+            return Path(option)
+        cfg = self.target()
+        return self.beside_config("waivers", f"{cfg.exam.id if cfg.exam else cfg.target.name}.toml")
+
+    def reports_dir(self) -> Path:
+        option = self.config.getoption("examday_reports_dir")
+        return Path(option) if option else self.beside_config("reports")
+
+    def sign_key(self) -> Path | None:
+        value = self.config.getoption("examday_sign_key") or os.environ.get(SIGN_KEY_ENV)
+        return Path(value).expanduser() if value else None
+
+    def signer(self, run: RunRecord) -> str:
+        """The name on the run's own signature: the key's comment, else the operator."""
+        from examday.report.signing import key_comment
+
+        key = self.sign_key()
+        return (key_comment(key) if key else None) or run.operator
+
+    def redactor(self) -> Redactor:
+        """Built on first use: it reads the platform's container env through Docker (bounded)."""
+        if self._redactor is None:
+            from examday.report.secret_sources import run_secrets
+
+            self._redactor = Redactor(run_secrets(self.target()))
+        return self._redactor
+
+    # --- per item -------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+        report: pytest.TestReport = yield
+        meta = meta_of(item)
+        if meta is None:
+            return report
+        record = self.items.setdefault(item.nodeid, self._new_record(item, meta))
+        record.duration_s += report.duration
+        message = self._message(report, call)
+        if report.when != "teardown" and report.failed:
+            self._failed(item, report, call, record, message)
+        elif report.when != "teardown" and report.skipped and record.outcome == "passed":
+            record.outcome, record.message = "skipped", message
+        elif report.when == "teardown":
+            self._finish(item, report, record, message)
+        if isinstance(report.longrepr, str):
+            report.longrepr = self.redactor().text(report.longrepr)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._attach_properties(report, record, item)
+        return report
+
+    def _new_record(self, item: pytest.Item, meta: ItemMeta) -> ItemRecord:
+        return ItemRecord(id=meta.id, title=meta.title, runbook=meta.runbook, phases=phases_of(item),
+                          nodeid=item.nodeid, outcome="passed", remediation=meta.remediation,
+                          impact=meta.impact.value, manual=meta.manual)
+
+    def _message(self, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+        if report.skipped and isinstance(report.longrepr, tuple):
+            return str(report.longrepr[2]).removeprefix("Skipped: ")
+        if report.failed and call.excinfo is not None:
+            return failure_message(call.excinfo)
+        return ""
+
+    def _failed(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
+                record: ItemRecord, message: str) -> None:
+        deliberate = call.excinfo is not None and call.excinfo.errisinstance(pytest.fail.Exception)
+        record.outcome = "error" if report.when == "setup" and not deliberate else "failed"
+        record.message = self.redactor().text(message)
+        if record.outcome == "failed":
+            self._waive_if_covered(report, record)
+
+    def _waive_if_covered(self, report: pytest.TestReport, record: ItemRecord) -> None:
+        from examday.waivers import current_waiver
+
+        waiver = current_waiver(self.waivers, record.id)
+        if waiver is None:
+            return
+        record.outcome = "waived"
+        record.waiver = self.redactor().value(waiver.as_record())
+        # pytest's own xfail: not a failure for the exit code, shown as "x" with the reason.
+        report.outcome = "skipped"
+        report.wasxfail = self.redactor().text(waiver.describe())
+
+    def _finish(self, item: pytest.Item, report: pytest.TestReport, record: ItemRecord, message: str) -> None:
+        if report.failed and record.outcome in ("passed", "skipped"):
+            record.outcome, record.message = "error", self.redactor().text(f"teardown: {message}")
+        record.evidence = self.redactor().value(evidence_of(item).as_dict())
+        record.attestation = self._attestation(item)
+
+    def _attestation(self, item: pytest.Item) -> dict[str, Any] | None:
+        from examday.plugin.fixtures import ATTESTATION_KEY
+
+        found = item.stash.get(ATTESTATION_KEY, None)
+        return self.redactor().value(found.model_dump(mode="json", exclude_none=True)) if found else None
+
+    def _attach_properties(self, report: pytest.TestReport, record: ItemRecord, item: pytest.Item) -> None:
+        """Phase and redacted evidence for pytest's own --junitxml and for pytest-html's columns."""
+        evidence = self.redactor().value(evidence_of(item).as_dict())
+        report.user_properties.append(("examday_phase", ",".join(record.phases)))
+        report.user_properties.append(("examday_evidence", json.dumps(evidence, sort_keys=True)))
+
+    # --- pytest-html columns ------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = f"examday {self.config.getoption('markexpr') or 'checklist'} run (pytest-html)"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(1, '<th class="sortable" data-column-type="examdayId">ID</th>')
+        cells.insert(2, '<th data-column-type="examdayPhase">Phase</th>')
+        cells.append('<th data-column-type="examdayEvidence">Evidence</th>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        properties = dict(report.user_properties)
+        evidence = str(properties.get("examday_evidence", ""))
+        if len(evidence) > EVIDENCE_COLUMN_CHARS:
+            evidence = evidence[:EVIDENCE_COLUMN_CHARS] + " ..."
+        cells.insert(1, f'<td class="col-examdayId">{html.escape(str(properties.get("examday_id", "")))}</td>')
+        cells.insert(2, f'<td class="col-examdayPhase">{html.escape(str(properties.get("examday_phase", "")))}</td>')
+        cells.append(f'<td class="col-examdayEvidence">{html.escape(evidence)}</td>')
+
+    # --- the end -----------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):  # noqa: ANN201
+        # A wrapper, innermost: runs after pytest-html (a trylast hook) has written its report.
+        result = yield
+        try:
+            self._end_of_run(session)
+        finally:
+            self._forget_temporary_html_report()
+        return result
+
+    def _end_of_run(self, session: pytest.Session) -> None:
+        if not self.items:
+            return
+        run = self.run_record()
+        if archiving(self.config):
+            self._archive(run, session)
+        if run.verdict is Verdict.NO_GO and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def run_record(self) -> RunRecord:
+        from examday.report.provenance import examday_version, git_commit, host_name
+        from examday.plugin import operator_name
+
+        cfg = self.target()
+        exam = cfg.exam.model_dump(mode="json", include={"id", "title", "starts_at", "ends_at"}) if cfg.exam else None
+        phases = sorted({p for r in self.items.values() for p in r.phases}, key=PHASES.index)
+        return RunRecord(
+            target_name=cfg.target.name, target_kind=cfg.target.kind,
+            phase=self.config.getoption("markexpr") or "+".join(phases) or "all",
+            operator=operator_name(self.config), started_at=self.started_at,
+            ended_at=dt.datetime.now(dt.timezone.utc), examday_version=examday_version(),
+            git_commit=git_commit(self.config.rootpath), config_digest=config_digest(cfg),
+            config_name=cfg.source_path.name if cfg.source_path else "examday.toml", exam=exam,
+            host=host_name(), strict_attestations=bool(self.config.getoption("examday_strict_attestations")),
+            items=sorted(self.items.values(), key=self._runbook_order))
+
+    def _runbook_order(self, record: ItemRecord) -> tuple[int, int, str, int]:
+        phase = PHASES.index(record.phases[0]) if record.phases else len(PHASES)
+        section = record.id.split("-")[1]
+        section_index = SECTION_ORDER.index(section) if section in SECTION_ORDER else len(SECTION_ORDER)
+        return phase, section_index, record.id, self.order.get(record.nodeid, 0)
+
+    def _archive(self, run: RunRecord, session: pytest.Session) -> None:
+        from examday.report.archive import write_record
+        from examday.report.signing import SigningError
+
+        pytest_html = Path(self.config.option.htmlpath) if getattr(self.config.option, "htmlpath", None) else None
+        try:
+            written = write_record(run, self.reports_dir(), self.redactor(),
+                                   pytest_html=pytest_html if pytest_html and pytest_html.is_file() else None,
+                                   sign_key=self.sign_key(), signer=self.signer(run))
+            self.written = written.path
+        except SigningError as error:
+            self.problem = f"the record was written unsigned: {error}. Sign it with `examday sign`."
+        except OSError as error:
+            self.problem = f"the record could not be written under {self.reports_dir()}: {error}"
+        if self.problem and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def _forget_temporary_html_report(self) -> None:
+        """pytest-html wrote into our temp folder: its "Generated html report" line would point nowhere."""
+        if HTML_DIR_KEY not in self.config.stash:
+            return
+        for plugin in self.config.pluginmanager.get_plugins():
+            if type(plugin).__module__.startswith("pytest_html.") and hasattr(plugin, "_report_path"):
+                self.config.pluginmanager.unregister(plugin)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.items:
+            return
+        verdict = self.run_record_verdict()
+        if self.written is not None:
+            terminalreporter.write_line(f"examday record: {_shown(self.written)}  verdict: {verdict}", bold=True)
+        else:
+            terminalreporter.write_line(f"examday verdict: {verdict} (no record written)", bold=True)
+        if self.problem:
+            terminalreporter.write_line(f"examday error: {self.problem}", red=True)
+
+    def run_record_verdict(self) -> str:
+        from examday.report.verdict import verdict_of
+
+        strict = bool(self.config.getoption("examday_strict_attestations"))
+        return verdict_of(self.items.values(), strict_attestations=strict).value
+
+
+def _shown(path: Path) -> str:
+    """The record's path relative to the working folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,63 @@
+"""results.json: the run for machines, with an in-toto test-result statement.
+
+The statement (in-toto Attestation Framework, Statement v1, predicate
+test-result v0.1) names the record's other files as its subject, by sha256,
+and sums the run up as PASSED (GO), WARNED (GO WITH WAIVERS) or FAILED
+(NO-GO). Each ID is listed once, under its worst outcome; skipped items are
+in neither list (the item list above the statement has them, with reasons).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from examday.report.model import RunRecord
+from examday.report.verdict import Verdict
+
+SCHEMA = "examday.results/v1"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
+RESULT_OF_VERDICT = {Verdict.GO: "PASSED", Verdict.GO_WITH_WAIVERS: "WARNED", Verdict.NO_GO: "FAILED"}
+_SEVERITY = {"failed": 3, "error": 3, "waived": 2, "passed": 1, "skipped": 0}
+
+
+def test_result_statement(run: RunRecord, subject_digests: dict[str, str]) -> dict[str, Any]:
+    """An in-toto Statement whose subject is the files named in subject_digests (name -> sha256)."""
+    worst: dict[str, str] = {}  # a parametrized item counts once, by its worst instance
+    for item in run.items:
+        current = worst.get(item.id)
+        if current is None or _SEVERITY[item.outcome] > _SEVERITY[current]:
+            worst[item.id] = item.outcome
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": name, "digest": {"sha256": digest}} for name, digest in sorted(subject_digests.items())],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "result": RESULT_OF_VERDICT[run.verdict],
+            "configuration": [{"name": run.config_name, "digest": {"sha256": run.config_digest}}],
+            "passedTests": sorted(i for i, o in worst.items() if o == "passed"),
+            "warnedTests": sorted(i for i, o in worst.items() if o == "waived"),
+            "failedTests": sorted(i for i, o in worst.items() if o in ("failed", "error")),
+        },
+    }
+
+
+def results_document(run: RunRecord, subject_digests: dict[str, str]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "verdict": run.verdict.value,
+        "counts": run.counts(),
+        "run": {k: v for k, v in run.as_dict().items() if k != "items"},
+        "items": [item.as_dict() for item in run.items],
+        "statement": test_result_statement(run, subject_digests),
+    }
+
+
+def render_results_json(run: RunRecord, subject_digests: dict[str, str]) -> str:
+    return json.dumps(results_document(run, subject_digests), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def read_run(document: dict[str, Any]) -> RunRecord:
+    """The RunRecord back from a results.json document (for `examday reports`)."""
+    return RunRecord.from_dict({**document["run"], "items": document.get("items", [])})

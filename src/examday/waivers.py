@@ -1,0 +1,85 @@
+"""Waivers: a named person's decision to accept a failing item until a date (one file per exam).
+
+    [[waiver]]
+    item = "PRE-INF-03"
+    by = "Dana Okafor"
+    at = 2026-11-28T20:15:00Z
+    justification = "Nightly backup moved to 02:00 for this week; manual dump taken at 19:00"
+    evidence = { url = "https://tickets.example/OPS-123" }    # or { path = "...", sha256 = "..." }
+    expires = 2026-11-30T00:00:00Z                               # required
+
+A current waiver turns the item's failure into "waived" (verdict GO WITH
+WAIVERS). It covers a failed check, not one that could not run (an error: the
+platform's state is then unknown, and nobody can accept an unknown). An
+expired waiver counts as missing. The default file is
+waivers/<exam id or target name>.toml beside the target's examday.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from examday.attestations import AttestationEvidence
+
+
+class WaiverError(Exception):
+    """The waiver file cannot be read or an entry is malformed: one message, file and entry named."""
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
+    by: str = Field(min_length=1)
+    at: AwareDatetime
+    justification: str = Field(min_length=1)
+    evidence: AttestationEvidence | None = None
+    expires: AwareDatetime
+
+    @model_validator(mode="after")
+    def _expires_after_it_was_given(self) -> Waiver:
+        if self.expires <= self.at:
+            raise ValueError("expires must be after at")
+        return self
+
+    def valid_at(self, moment: dt.datetime) -> bool:
+        return self.at <= moment < self.expires
+
+    def as_record(self) -> dict[str, Any]:
+        """The waiver as the record shows it (ISO 8601 times)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def describe(self) -> str:
+        return f"waived by {self.by}: {self.justification} (until {self.expires.isoformat()})"
+
+
+class WaiverFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    waiver: list[Waiver] = Field(default_factory=list)
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    """Every waiver in the file ([] when the file does not exist)."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return WaiverFile.model_validate(data).waiver
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise WaiverError(f"{path}: cannot read the waiver file: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise WaiverError(f"{path}: {where}: {first['msg']}. Each [[waiver]] needs item, by, at, "
+                          "justification and expires.") from None
+
+
+def current_waiver(waivers: list[Waiver], item_id: str, moment: dt.datetime | None = None) -> Waiver | None:
+    """The newest waiver of item_id valid at moment (now by default)."""
+    moment = moment or dt.datetime.now(dt.timezone.utc)
+    valid = [w for w in waivers if w.item == item_id and w.valid_at(moment)]
+    return max(valid, key=lambda w: w.at, default=None)
