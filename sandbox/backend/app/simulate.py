@@ -132,7 +132,8 @@ class Stopped(Exception):
 
 
 class SessionClosed(Exception):
-    """The session is no longer ACTIVE (409): expired or already submitted."""
+    """This visit cannot go on: the session is no longer ACTIVE (409: expired or already
+    submitted), or the token or session is no longer accepted (401, 404)."""
 
 
 @dataclass
@@ -206,7 +207,7 @@ class Roster:
 class Response:
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
 
 
 class Api:
@@ -242,9 +243,9 @@ class Api:
         request = urllib.request.Request(self.url(path), data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as reply:
-                status, raw, reply_headers = reply.status, reply.read(), dict(reply.headers)
+                status, raw, reply_headers = reply.status, reply.read(), reply.headers
         except urllib.error.HTTPError as exc:
-            status, raw, reply_headers = exc.code, exc.read(), dict(exc.headers or {})
+            status, raw, reply_headers = exc.code, exc.read(), exc.headers or {}
         except (OSError, ValueError) as exc:  # URLError, timeouts, resets, bad status lines
             self.stats.status("error")
             self.stats.add("network_errors")
@@ -257,7 +258,7 @@ class Api:
             parsed = json.loads(raw) if raw else None
         except ValueError:
             parsed = None
-        return Response(status, parsed, reply_headers)
+        return Response(status, parsed, {k.lower(): v for k, v in reply_headers.items()})
 
 
 class Student:
@@ -304,14 +305,15 @@ class Student:
         self.submit(session_id)
 
     def login(self) -> bool:
-        reply = self.api.call("POST", "/auth/login", {"username": self.username, "password": self.sim.config.password})
+        credentials = {"username": self.username, "password": self.sim.config.password}
+        reply = self.api.call("POST", "/auth/login", credentials)
         if reply.status == 200:
             self.token = reply.body["access_token"]
             self.sim.stats.add("logins")
             return True
         self.sim.stats.add("login_failures")
         if reply.status == 429:
-            wait = float(reply.headers.get("Retry-After", "5") or 5)
+            wait = float(reply.headers.get("retry-after", "5") or 5)
             if self.sim.stop.wait(min(wait, 10)):
                 raise Stopped()
         elif reply.status == 401:
@@ -339,7 +341,7 @@ class Student:
         if reply.status == 200:
             self.acknowledged[question["question_id"]] = choice
             self.sim.stats.add("answers_saved")
-        elif reply.status == 409:
+        elif reply.status in (401, 404, 409):
             raise SessionClosed()
         else:
             self.sim.stats.add("answers_rejected")

@@ -1,0 +1,1 @@
+"""Integration tests against the running sandbox platform (real Docker, no mocks)."""
