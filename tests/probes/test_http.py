@@ -190,8 +190,8 @@ def test_connection_refused_is_unreachable_naming_the_url(closed_port: int) -> N
     assert raised.value.dependency == "api"
 
 
-def test_a_silent_server_is_a_timeout(silent_tcp_port: int) -> None:
-    with HttpProbe(f"http://{LOOPBACK}:{silent_tcp_port}", timeout_seconds=0.3) as probe:
+def test_a_silent_server_is_a_timeout(tcp_black_hole) -> None:
+    with HttpProbe(f"http://{LOOPBACK}:{tcp_black_hole.port}", timeout_seconds=0.3) as probe:
         with pytest.raises(ProbeTimeout) as raised:
             probe.health()
     assert "0.3s" in str(raised.value)

@@ -11,7 +11,8 @@ import pytest
 
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
 from examday.probes.postgres import PostgresProbe
-from tests.fixtures.services import BlackHole, PostgresServer, free_port
+from tests.fixtures.ports import free_port
+from tests.fixtures.services import BlackHole, PostgresServer
 
 
 @pytest.fixture

@@ -75,6 +75,6 @@ def test_nothing_listening_is_unreachable(closed_port: int) -> None:
     assert f"{API_HOST}:{closed_port}" in str(raised.value)
 
 
-def test_a_silent_port_is_a_timeout(silent_tcp_port: int) -> None:
+def test_a_silent_port_is_a_timeout(tcp_black_hole) -> None:
     with pytest.raises(ProbeTimeout, match="0.3s"):
-        inspect_certificate(API_HOST, silent_tcp_port, None, connect_ip=LOOPBACK, timeout=0.3)
+        inspect_certificate(API_HOST, tcp_black_hole.port, None, connect_ip=LOOPBACK, timeout=0.3)
