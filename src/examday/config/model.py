@@ -10,6 +10,7 @@ from examday.config.sections import (
     ApiConfig,
     AttestationsConfig,
     BackupConfig,
+    BaselineConfig,
     DnsConfig,
     DockerConfig,
     ExamConfig,
@@ -17,6 +18,7 @@ from examday.config.sections import (
     LogsConfig,
     PlatformConfig,
     PostgresConfig,
+    ProxyConfig,
     RedisConfig,
     Section,
     ServiceUrlConfig,
@@ -42,6 +44,8 @@ class ExamdayConfig(Section):
     platform: PlatformConfig = Field(default_factory=PlatformConfig)
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
+    proxy: ProxyConfig = Field(default_factory=ProxyConfig)
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     staging: StagingConfig | None = None
     prometheus: ServiceUrlConfig | None = None
     alertmanager: ServiceUrlConfig | None = None
@@ -94,6 +98,13 @@ class ExamdayConfig(Section):
                 problem="found no api.exam_mode_path",
                 key="exam_mode.sources",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _baseline_dir_beside_the_config(self, info: ValidationInfo) -> ExamdayConfig:
+        base_dir = info.context.get("base_dir") if isinstance(info.context, dict) else None
+        if not self.baseline.dir.is_absolute():
+            self.baseline.dir = Path(base_dir or ".") / self.baseline.dir
         return self
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 
 from urllib.parse import urlsplit
@@ -305,6 +306,25 @@ class ThresholdsConfig(Section):
     connection_headroom: Fraction = 0.1
     disk_free_pct: Percent = 20
     restart_count_max: NonNegativeInt = 0
+    # during: the share of requests slower than logs.very_slow_ms that is still acceptable
+    very_slow_fraction: Fraction = 0.01
+
+
+class ProxyConfig(Section):
+    """The TLS edge: how to ask it whether its routes are healthy."""
+
+    kind: Literal["traefik", "caddy", "other"] = "traefik"
+    # Traefik's API (e.g. http://127.0.0.1:8080/api) or Caddy's admin endpoint (http://127.0.0.1:2019)
+    admin_url: HttpBaseUrl | None = None
+    timeout_seconds: Seconds = 5
+    # Without an admin API: error lines in the proxy's log over this window fail the item.
+    log_window_minutes: Annotated[float, Field(gt=0)] = 15
+
+
+class BaselineConfig(Section):
+    """Where the freeze baseline is kept for later phases to compare against."""
+
+    dir: Path = Path("reports/baselines")
 
 
 def _container_path(value: str) -> str:

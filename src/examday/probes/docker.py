@@ -50,6 +50,7 @@ class ContainerObservation:
     log_driver: str
     log_opts: dict[str, str]
     env: dict[str, str] = field(repr=False)  # holds secrets: callers redact before recording
+    ip_addresses: tuple[str, ...] = ()  # on each network it is attached to
 
     @property
     def is_running(self) -> bool:
@@ -376,6 +377,9 @@ def observe_container(attrs: dict[str, Any]) -> ContainerObservation:
         log_driver=log_config.get("Type", ""),
         log_opts=dict(log_config.get("Config") or {}),
         env=_env_dict(config.get("Env") or []),
+        ip_addresses=tuple(sorted(
+            network["IPAddress"] for network in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).values()
+            if network.get("IPAddress"))),
     )
 
 

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from examday.probes.capacity import uvicorn_trees
+from examday.probes.host import ProcessInfo
 from examday.sandbox import pki
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import API_HOST, CONTAINERS
-from examday.sandbox.lifecycle import Sandbox
+from examday.sandbox.lifecycle import Sandbox, reload_proxy
 from examday.sandbox.stages import apply_stage
 from examday.sandbox.state import read_env_file, write_env_file
 
@@ -101,9 +103,7 @@ def _fresh_backup(sandbox: Sandbox, _undo: Undo) -> None:
 
 def _reissue_api_cert(sandbox: Sandbox, days: int) -> None:
     pki.issue_server_certificate(sandbox.paths.ca_dir, sandbox.paths.certs_dir, API_HOST, days=days)
-    # --force: the Caddyfile is unchanged, only the certificate file behind it.
-    sandbox.platform().exec_checked("proxy", [
-        "caddy", "reload", "--force", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"])
+    reload_proxy(sandbox.platform())
 
 
 def _cert_expiring(sandbox: Sandbox) -> Undo:
@@ -179,11 +179,11 @@ def _duplicate_removed(sandbox: Sandbox, undo: Undo) -> None:
 
 
 def _uvicorn_worker_pids(sandbox: Sandbox) -> list[int]:
+    """Worker pids as seen inside the backend container (the pids `kill` there understands)."""
     output = sandbox.platform().exec_checked("backend", ["ps", "-eo", "pid,ppid,args", "--no-headers"])
-    rows = [line.split(None, 2) for line in output.splitlines() if line.strip()]
-    masters = {int(pid) for pid, _ppid, args in rows if "uvicorn" in args}
-    return [int(pid) for pid, ppid, args in rows
-            if int(ppid) in masters and "spawn_main" in args]
+    processes = [ProcessInfo(int(pid), int(ppid), "", args)
+                 for pid, ppid, args in (line.split(None, 2) for line in output.splitlines() if line.strip())]
+    return [pid for tree in uvicorn_trees(processes) for pid in tree.worker_pids]
 
 
 def _backend_worker_killed(sandbox: Sandbox) -> Undo:

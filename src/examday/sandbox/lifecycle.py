@@ -39,6 +39,7 @@ class Sandbox:
 
     paths: SandboxPaths
     report: Report
+    _caddyfile_changed: bool = False
 
     @classmethod
     def open(cls, report: Report = lambda _: None) -> "Sandbox":
@@ -71,6 +72,8 @@ class Sandbox:
         try:
             self.report("starting containers")
             self.compose.up()
+            if self._caddyfile_changed and platform.state("proxy").status == "running":
+                reload_proxy(platform)
             self.wait_healthy(platform)
             self.seed(platform)
         except BaseException:
@@ -84,7 +87,7 @@ class Sandbox:
         state = self.state
         new_secrets = state.ensure_secrets()
         state.ensure_platform_env()
-        state.write_caddyfile()
+        self._caddyfile_changed = state.write_caddyfile()
         if not state.dns_hosts():
             state.write_dns_hosts()
         for host in (API_HOST, DOMAIN):
@@ -180,6 +183,12 @@ class Sandbox:
         """Every platform service, plus the simulated students when the stage has them."""
         services = list(CONTAINERS) + [s for s in self.expected_services() if s not in CONTAINERS]
         return self.platform().states(services)
+
+
+def reload_proxy(platform: RunningPlatform) -> None:
+    """Make Caddy re-read its Caddyfile and certificates (--force: files behind it may change alone)."""
+    platform.exec_checked("proxy", ["caddy", "reload", "--force", "--config", "/etc/caddy/Caddyfile",
+                                    "--adapter", "caddyfile"])
 
 
 def endpoints(paths: SandboxPaths) -> dict[str, str]:

@@ -101,9 +101,13 @@ class SandboxState:
         )
 
     # -- proxy and DNS ---------------------------------------------------------
-    def write_caddyfile(self) -> None:
+    def write_caddyfile(self) -> bool:
+        """Write the proxy's Caddyfile; True when its content changed."""
+        if self.paths.caddyfile.exists() and self.paths.caddyfile.read_text() == CADDYFILE:
+            return False
         self.paths.caddyfile.parent.mkdir(parents=True, exist_ok=True)
         self.paths.caddyfile.write_text(CADDYFILE)
+        return True
 
     def write_dns_hosts(self, api_address: str = "127.0.0.1", site_address: str = "127.0.0.1") -> None:
         self.paths.dns_hosts.parent.mkdir(parents=True, exist_ok=True)

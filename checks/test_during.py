@@ -1,0 +1,110 @@
+"""During Exam: the key metrics to watch, asserted (`examday watch` runs this phase on a loop)."""
+
+from __future__ import annotations
+
+import pytest
+
+from examday.checklist import Impact, item
+from examday.facts.baseline import drift, load_baseline, take_baseline
+from examday.facts.connections import connection_use
+from examday.facts.containers import find_containers
+from examday.facts.logs import recent_log_summary
+from examday.facts.resources import over_thresholds, resource_evidence, sample_resources
+
+pytestmark = pytest.mark.during
+RUNBOOK = "During Exam / Monitoring"
+
+
+@pytest.fixture(scope="module")
+def log_window(docker_engine, examday_config):
+    """The backend's request logs over the window, read once for every item that needs them."""
+    return recent_log_summary(docker_engine, examday_config)
+
+
+@item("DUR-LAT-01", "Request latency (p95 should be < 500ms)", runbook=RUNBOOK,
+      remediation="Check the database pool and slow queries (`slow_sql` in the backend's logs) and container "
+                  "CPU; the evidence names the slowest routes.")
+def test_p95_latency_under_threshold(log_window, examday_config, evidence):
+    limit = examday_config.thresholds.p95_ms
+    latency = log_window.latency
+    evidence.record(source="backend logs (request.end)", window_minutes=examday_config.logs.window_minutes,
+                    requests=log_window.requests, sampled_left_out=log_window.sampled_requests,
+                    latency_ms=latency, p95_limit_ms=limit, slowest_routes=log_window.slow_routes[:5])
+    if latency is None:
+        pytest.skip(f"no request.end lines in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
+    assert latency.p95_ms < limit, f"p95 is {latency.p95_ms:.0f} ms over {log_window.requests} requests (limit {limit:g} ms)"
+
+
+@item("DUR-ERR-01", "Error rates (should be < 1%)", runbook=RUNBOOK,
+      remediation="Read the 5xx lines (`docker logs <backend> --tail=200 | grep -E 'error|ERROR'`), then the "
+                  "proxy, Redis and the database (runbook: High Error Rate).")
+def test_error_rate_under_threshold(log_window, examday_config, evidence):
+    limit = examday_config.thresholds.error_rate
+    evidence.record(requests=log_window.requests, status_classes=log_window.status_classes,
+                    rate_limited_429=log_window.rate_limited, error_rate=log_window.error_rate, limit=limit)
+    if log_window.error_rate is None:
+        pytest.skip(f"no request.end lines in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
+    assert log_window.error_rate < limit, (
+        f"{log_window.server_errors} of {log_window.requests} requests answered 5xx "
+        f"({log_window.error_rate:.2%}, limit {limit:.0%})")
+
+
+@item("DUR-LAT-02", "Slow requests and slow queries (> 500 ms, > 1500 ms, slow_sql)", runbook=RUNBOOK,
+      impact=Impact.HIGH,
+      remediation="The routes and statements named in the evidence are the ones to look at first.")
+def test_very_slow_requests_rare(log_window, examday_config, evidence):
+    limit = examday_config.thresholds.very_slow_fraction
+    evidence.record(slow_requests=log_window.slow_requests, very_slow_requests=log_window.very_slow_requests,
+                    slow_ms=log_window.slow_ms, very_slow_ms=log_window.very_slow_ms,
+                    top_slow_routes=log_window.slow_routes[:5], slow_sql=log_window.slow_sql,
+                    top_slow_sql=log_window.slow_sql_statements[:5])
+    if not log_window.requests:
+        pytest.skip("no requests in the window")
+    share = log_window.very_slow_requests / log_window.requests
+    assert share <= limit, (f"{log_window.very_slow_requests} requests took over {log_window.very_slow_ms:g} ms "
+                            f"({share:.1%} of all, limit {limit:.0%}); worst routes {log_window.slow_routes[:3]}")
+
+
+@item("DUR-SYS-01", "Database connection pool usage (should be < 80%)", runbook=RUNBOOK,
+      remediation="If the pool is exhausted: find the slow queries holding connections; raising pool_size "
+                  "needs a restart (runbook: High Latency, step 4).")
+def test_pool_usage_under_threshold(docker_engine, postgres, examday_config, evidence):
+    use = connection_use(docker_engine, postgres, examday_config)
+    limit = examday_config.thresholds.pool_usage
+    evidence.record(**use.as_evidence(), limit=limit)
+    assert use.pool_usage < limit, (f"the backend holds {use.backend_connections} of its {use.capacity.capacity} "
+                                    f"pooled connections ({use.pool_usage:.0%}, limit {limit:.0%})")
+
+
+@item("DUR-SYS-02", "Container CPU/memory usage", runbook=RUNBOOK,
+      remediation="Find the container named above in `docker stats`; scale or restart only per the runbook.")
+def test_container_cpu_and_memory_under_thresholds(docker_engine, examday_config, evidence):
+    running = [c.name for c in find_containers(docker_engine, examday_config).values()
+               if c is not None and c.status == "running"]
+    samples = sample_resources(docker_engine, running)
+    evidence.record(resources=resource_evidence(samples))
+    over = over_thresholds(samples, examday_config.thresholds.cpu_pct, examday_config.thresholds.mem_pct)
+    assert not over, "; ".join(over)
+
+
+@item("DUR-RED-01", "Redis connection status", runbook=RUNBOOK,
+      remediation="Runbook: Redis Failure. Rate limiting is bypassed while it is down; restart Redis if it "
+                  "does not recover (`docker compose restart redis`).")
+def test_redis_answers_and_rejects_no_connections(redis_db, evidence):
+    latency_ms = redis_db.ping()
+    rejected = redis_db.rejected_connections()
+    evidence.record(ping_ms=round(latency_ms, 2), rejected_connections=rejected)
+    assert rejected == 0, f"Redis has rejected {rejected} connections (maxclients reached?)"
+
+
+@item("DUR-DRF-01", "Nothing changed since the freeze", runbook=RUNBOOK,
+      remediation="Something was deployed or reconfigured mid-exam: find who and why before anything else; "
+                  "roll back only per the runbook's Rollback Plan.")
+def test_no_drift_from_freeze_baseline(docker_engine, postgres, compose_config, examday_config, evidence):
+    baseline = load_baseline(examday_config)
+    if baseline is None:
+        pytest.fail("no freeze baseline for this exam: run the freeze phase (`pytest -m freeze`) first")
+    now = take_baseline(docker_engine, postgres, compose_config, examday_config)
+    changes = drift(baseline, now)
+    evidence.record(baseline_taken_at=baseline.taken_at, changes=changes)
+    assert not changes, "changed since the freeze: " + "; ".join(changes)

@@ -1,0 +1,122 @@
+"""The freeze baseline: what the platform looked like an hour before the exam.
+
+Taken by the freeze phase and stored for later phases: `during` fails on drift
+(an image, an env value or a configuration changed mid-exam), `postexam` on
+loss (fewer sessions, answers or submissions than at the freeze). Env values
+are kept only as sha256 digests, and only for allow-listed keys; for the rest
+only the set of key names is kept, so a record never holds a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from examday.config import ExamdayConfig, config_digest
+from examday.facts.containers import find_containers
+
+COUNTS_SQL = {
+    "sessions": "SELECT count(*) FROM test_sessions",
+    "answers": "SELECT count(*) FROM session_answers",
+    "submissions": "SELECT count(*) FROM test_sessions WHERE status IN ('SUBMITTED', 'EXPIRED')",
+}
+MIGRATION_SQL = "SELECT version_num FROM alembic_version"
+FILE_NAME = "freeze-baseline.json"
+
+
+def _digest(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass
+class Baseline:
+    taken_at: str
+    target: str
+    exam: str | None
+    images: dict[str, str] = field(default_factory=dict)  # container -> image id (digest)
+    env_digests: dict[str, dict[str, str]] = field(default_factory=dict)  # container -> key -> sha256
+    env_keys: dict[str, list[str]] = field(default_factory=dict)  # container -> every key name
+    compose_digest: str | None = None
+    config_digest: str = ""
+    migration_version: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_evidence(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
+                  config: ExamdayConfig) -> Baseline:
+    allow = set(config.platform.env_allowlist)
+    baseline = Baseline(
+        taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        target=config.target.name, exam=config.exam.id if config.exam else None,
+        config_digest=config_digest(config),
+        compose_digest=_digest(json.dumps(compose, sort_keys=True)) if compose is not None else None)
+    for container in find_containers(docker, config).values():
+        if container is None or container.status != "running":
+            continue
+        baseline.images[container.name] = container.image_id
+        baseline.env_keys[container.name] = sorted(container.env)
+        baseline.env_digests[container.name] = {k: _digest(v) for k, v in sorted(container.env.items())
+                                                if k in allow}
+    baseline.migration_version = str(postgres.scalar(MIGRATION_SQL))
+    baseline.counts = {name: int(postgres.scalar(sql)) for name, sql in COUNTS_SQL.items()}
+    return baseline
+
+
+def drift(baseline: Baseline, now: Baseline) -> list[str]:
+    """What changed since the freeze, one readable line each (empty: nothing drifted)."""
+    changes = []
+    for name, image in baseline.images.items():
+        if name not in now.images:
+            changes.append(f"{name}: no longer running")
+        elif now.images[name] != image:
+            changes.append(f"{name}: image changed {image[:19]} -> {now.images[name][:19]}")
+    for name, keys in baseline.env_keys.items():
+        current = now.env_keys.get(name)
+        if current is None:
+            continue
+        added, removed = sorted(set(current) - set(keys)), sorted(set(keys) - set(current))
+        if added or removed:
+            changes.append(f"{name}: env keys added {added} removed {removed}")
+        for key, value in baseline.env_digests.get(name, {}).items():
+            if now.env_digests.get(name, {}).get(key, value) != value:
+                changes.append(f"{name}: {key} changed")
+    if baseline.compose_digest and now.compose_digest and baseline.compose_digest != now.compose_digest:
+        changes.append("the compose configuration changed")
+    if baseline.config_digest != now.config_digest:
+        changes.append("examday's own configuration for this target changed")
+    if baseline.migration_version != now.migration_version:
+        changes.append(f"schema migration {baseline.migration_version} -> {now.migration_version}")
+    return changes
+
+
+def losses(baseline: Baseline, counts: dict[str, int]) -> list[str]:
+    """Counts that went down since the freeze: rows that should never disappear."""
+    return [f"{name}: {counts[name]} now, {before} at the freeze"
+            for name, before in baseline.counts.items() if counts.get(name, before) < before]
+
+
+def baseline_path(config: ExamdayConfig) -> Path:
+    return config.baseline.dir / config.target.name / (config.exam.id if config.exam else "current") / FILE_NAME
+
+
+def save_baseline(baseline: Baseline, config: ExamdayConfig) -> Path:
+    path = baseline_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(baseline), indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def load_baseline(config: ExamdayConfig) -> Baseline | None:
+    path = baseline_path(config)
+    if not path.exists():
+        return None
+    return Baseline(**json.loads(path.read_text()))
