@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMDAY = [sys.executable, "-m", "pytest", "-m", "preexam", "-q", "-p", "no:cacheprovider"]
+EXAMDAY = [sys.executable, "-m", "pytest", "-m", "preexam", "-q", "-p", "no:cacheprovider", "--no-archive"]
 SHELL = ["bash", str(REPO / "bench" / "runbook_preexam.sh")]
 
 

@@ -57,7 +57,7 @@ def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
 def run_checklist(marker: str, tmp_path: Path, *args: str, timeout: float = 300) -> ChecklistRun:
     junit = tmp_path / f"junit-{time.monotonic_ns()}.xml"
     argv = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-m", marker, "-p", "no:cacheprovider",
-            "-q", "--rootdir", str(REPO), f"--junitxml={junit}", "-o", "junit_family=xunit1", *args]
+            "-q", "--rootdir", str(REPO), f"--junitxml={junit}", "-o", "junit_family=xunit1", "--no-archive", *args]
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=REPO,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})

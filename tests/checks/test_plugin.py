@@ -30,7 +30,7 @@ def make_checklist(tmp_path: Path, body: str, config: str = MINIMAL_CONFIG) -> P
 
 
 def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "checks", "-p", "no:cacheprovider", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "checks", "-p", "no:cacheprovider", "--no-archive", *args],
                           cwd=root, capture_output=True, text=True, timeout=60)
 
 

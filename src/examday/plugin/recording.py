@@ -14,11 +14,8 @@ folder and the verdict. A NO-GO always exits non-zero.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +23,24 @@ import pytest
 
 from examday.checklist import PHASES, ItemMeta
 from examday.config import ExamdayConfig, config_digest
+from examday.plugin import operator_name
 from examday.plugin.catalog import SECTION_ORDER
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message
+from examday.plugin.fixtures import ATTESTATION_KEY, load_target_config
 from examday.plugin.items import meta_of, phases_of
+from examday.report import pytest_html_report
+from examday.report.archive import write_record
 from examday.report.model import ItemRecord, RunRecord
+from examday.report.provenance import examday_version, git_commit, host_name
 from examday.report.redaction import Redactor
-from examday.report.verdict import Verdict
+from examday.report.secret_sources import run_secrets
+from examday.report.signing import SigningError, key_comment
+from examday.report.verdict import Verdict, verdict_of
+from examday.waivers import Waiver, WaiverError, current_waiver, load_waivers
 
 SIGN_KEY_ENV = "EXAMDAY_SIGN_KEY"
 RECORDER_NAME = "examday-recorder"
-HTML_DIR_KEY = pytest.StashKey[Path]()
-EVIDENCE_COLUMN_CHARS = 600
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,20 +62,13 @@ def archiving(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # Before pytest-html's own pytest_configure: it only starts when given a path.
-    if archiving(config) and config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath"):
-        folder = Path(tempfile.mkdtemp(prefix="examday-html-"))
-        config.stash[HTML_DIR_KEY] = folder
-        config.option.htmlpath = str(folder / "pytest-report.html")
-    if archiving(config) and config.pluginmanager.hasplugin("html"):
-        config.option.self_contained_html = True
+    if archiving(config):
+        pytest_html_report.enable(config)  # before pytest-html's own pytest_configure, hence tryfirst
     config.pluginmanager.register(Recorder(config), RECORDER_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    folder = config.stash.get(HTML_DIR_KEY, None)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    pytest_html_report.remove_temporary_folder(config)
 
 
 class Recorder:
@@ -83,7 +79,7 @@ class Recorder:
         self.started_at = dt.datetime.now(dt.timezone.utc)
         self.items: dict[str, ItemRecord] = {}
         self.order: dict[str, int] = {}
-        self.waivers: list[Any] = []
+        self.waivers: list[Waiver] = []
         self.written: Path | None = None
         self.problem: str | None = None
         self._redactor: Redactor | None = None
@@ -100,17 +96,13 @@ class Recorder:
             raise pytest.UsageError(f"--sign-key {key}: no such file. Give the path of an SSH private key "
                                     "(or of its .pub when the key is in ssh-agent).")
 
-    def _load_waivers(self) -> list[Any]:
-        from examday.waivers import WaiverError, load_waivers
-
+    def _load_waivers(self) -> list[Waiver]:
         try:
             return load_waivers(self.waiver_path())
         except WaiverError as error:
             raise pytest.UsageError(str(error)) from None
 
     def target(self) -> ExamdayConfig:
-        from examday.plugin.fixtures import load_target_config
-
         return load_target_config(self.config)
 
     def beside_config(self, *parts: str) -> Path:
@@ -134,16 +126,12 @@ class Recorder:
 
     def signer(self, run: RunRecord) -> str:
         """The name on the run's own signature: the key's comment, else the operator."""
-        from examday.report.signing import key_comment
-
         key = self.sign_key()
         return (key_comment(key) if key else None) or run.operator
 
     def redactor(self) -> Redactor:
         """Built on first use: it reads the platform's container env through Docker (bounded)."""
         if self._redactor is None:
-            from examday.report.secret_sources import run_secrets
-
             self._redactor = Redactor(run_secrets(self.target()))
         return self._redactor
 
@@ -190,8 +178,6 @@ class Recorder:
             self._waive_if_covered(report, record)
 
     def _waive_if_covered(self, report: pytest.TestReport, record: ItemRecord) -> None:
-        from examday.waivers import current_waiver
-
         waiver = current_waiver(self.waivers, record.id)
         if waiver is None:
             return
@@ -208,8 +194,6 @@ class Recorder:
         record.attestation = self._attestation(item)
 
     def _attestation(self, item: pytest.Item) -> dict[str, Any] | None:
-        from examday.plugin.fixtures import ATTESTATION_KEY
-
         found = item.stash.get(ATTESTATION_KEY, None)
         return self.redactor().value(found.model_dump(mode="json", exclude_none=True)) if found else None
 
@@ -226,19 +210,11 @@ class Recorder:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(1, '<th class="sortable" data-column-type="examdayId">ID</th>')
-        cells.insert(2, '<th data-column-type="examdayPhase">Phase</th>')
-        cells.append('<th data-column-type="examdayEvidence">Evidence</th>')
+        pytest_html_report.add_header_cells(cells)
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        properties = dict(report.user_properties)
-        evidence = str(properties.get("examday_evidence", ""))
-        if len(evidence) > EVIDENCE_COLUMN_CHARS:
-            evidence = evidence[:EVIDENCE_COLUMN_CHARS] + " ..."
-        cells.insert(1, f'<td class="col-examdayId">{html.escape(str(properties.get("examday_id", "")))}</td>')
-        cells.insert(2, f'<td class="col-examdayPhase">{html.escape(str(properties.get("examday_phase", "")))}</td>')
-        cells.append(f'<td class="col-examdayEvidence">{html.escape(evidence)}</td>')
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        pytest_html_report.add_row_cells(getattr(report, "user_properties", []), cells)  # collect reports have none
 
     # --- the end -----------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -248,7 +224,7 @@ class Recorder:
         try:
             self._end_of_run(session)
         finally:
-            self._forget_temporary_html_report()
+            pytest_html_report.forget_temporary_report(self.config)
         return result
 
     def _end_of_run(self, session: pytest.Session) -> None:
@@ -261,9 +237,6 @@ class Recorder:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def run_record(self) -> RunRecord:
-        from examday.report.provenance import examday_version, git_commit, host_name
-        from examday.plugin import operator_name
-
         cfg = self.target()
         exam = cfg.exam.model_dump(mode="json", include={"id", "title", "starts_at", "ends_at"}) if cfg.exam else None
         phases = sorted({p for r in self.items.values() for p in r.phases}, key=PHASES.index)
@@ -284,13 +257,9 @@ class Recorder:
         return phase, section_index, record.id, self.order.get(record.nodeid, 0)
 
     def _archive(self, run: RunRecord, session: pytest.Session) -> None:
-        from examday.report.archive import write_record
-        from examday.report.signing import SigningError
-
-        pytest_html = Path(self.config.option.htmlpath) if getattr(self.config.option, "htmlpath", None) else None
         try:
             written = write_record(run, self.reports_dir(), self.redactor(),
-                                   pytest_html=pytest_html if pytest_html and pytest_html.is_file() else None,
+                                   pytest_html=pytest_html_report.written_report(self.config),
                                    sign_key=self.sign_key(), signer=self.signer(run))
             self.written = written.path
         except SigningError as error:
@@ -300,18 +269,15 @@ class Recorder:
         if self.problem and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
-    def _forget_temporary_html_report(self) -> None:
-        """pytest-html wrote into our temp folder: its "Generated html report" line would point nowhere."""
-        if HTML_DIR_KEY not in self.config.stash:
-            return
-        for plugin in self.config.pluginmanager.get_plugins():
-            if type(plugin).__module__.startswith("pytest_html.") and hasattr(plugin, "_report_path"):
-                self.config.pluginmanager.unregister(plugin)
-
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.items:
             return
         verdict = self.run_record_verdict()
+        for record in self.items.values():
+            if record.outcome == "waived" and record.waiver:
+                waiver = record.waiver
+                terminalreporter.write_line(f"WAIVED {record.id} {record.title}: {record.message} (waived by "
+                                            f"{waiver.get('by')} until {waiver.get('expires')})", yellow=True)
         if self.written is not None:
             terminalreporter.write_line(f"examday record: {_shown(self.written)}  verdict: {verdict}", bold=True)
         else:
@@ -320,8 +286,6 @@ class Recorder:
             terminalreporter.write_line(f"examday error: {self.problem}", red=True)
 
     def run_record_verdict(self) -> str:
-        from examday.report.verdict import verdict_of
-
         strict = bool(self.config.getoption("examday_strict_attestations"))
         return verdict_of(self.items.values(), strict_attestations=strict).value
 

@@ -225,25 +225,53 @@ class LogAnalyzer:
         self.feed_all((line,))
 
     def feed_all(self, lines: Iterable[str | bytes]) -> LogAnalyzer:
+        # The hot loop. Per line it does what ``_feed_careful`` does, with the common cases
+        # (a whole JSON object on the line, candidate or not) decided inline and every other
+        # case handed to the same careful methods, so the outcome is the same line by line.
         tallies = self._tallies
         skipped = tallies.skipped
         max_len = self.settings.max_line_bytes
         end_marker, sql_marker = self._end_marker, self._sql_marker
-        for line in lines:
-            tallies.lines += 1
-            if len(line) > max_len:
-                skipped["oversized"] += 1
-                continue
-            if type(line) is not str:
-                try:
-                    line = bytes(line).decode("utf-8")
-                except UnicodeDecodeError:
-                    skipped["invalid_utf8"] += 1
+        event_field, end_event = self._event_field, self._end_event
+        request_end, parse_candidate, classify_other = self._request_end, self._parse_candidate, self._classify_other
+        scan = _scan_json
+        counted = other = 0
+        try:
+            for line in lines:
+                counted += 1
+                if len(line) > max_len:
+                    skipped["oversized"] += 1
                     continue
-            if end_marker in line or sql_marker in line:
-                self._parse_candidate(line)
-            else:
-                self._classify_other(line)
+                if type(line) is not str:
+                    try:
+                        line = (line if type(line) is bytes else bytes(line)).decode("utf-8")
+                    except UnicodeDecodeError:
+                        skipped["invalid_utf8"] += 1
+                        continue
+                if end_marker in line:
+                    if line[:1] != "{":
+                        parse_candidate(line)
+                        continue
+                    try:
+                        event, end = scan(line, 0)
+                    except (StopIteration, ValueError, RecursionError):
+                        parse_candidate(line)  # it finds out why
+                        continue
+                    if end != len(line) and line[end:].strip():
+                        skipped["non_json"] += 1
+                    elif event.get(event_field) == end_event:
+                        request_end(event)
+                    else:
+                        parse_candidate(line)  # slow_sql or another event that mentions the marker
+                elif sql_marker in line:
+                    parse_candidate(line)
+                elif line[:1] == "{" and (line[-1:] == "}" or line[-2:] == "}\n"):
+                    other += 1
+                else:
+                    classify_other(line)
+        finally:
+            tallies.lines += counted
+            tallies.other_lines += other
         return self
 
     def summary(self) -> LogSummary:

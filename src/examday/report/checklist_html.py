@@ -32,7 +32,7 @@ th { background: #eee; }
 thead { display: table-header-group; }
 tbody { break-inside: avoid; page-break-inside: avoid; }
 table.meta th { width: 34mm; }
-table.meta td { word-break: break-all; }
+table.meta td { overflow-wrap: anywhere; }
 code, pre, .mono { font-family: "DejaVu Sans Mono", "Courier New", monospace; font-size: 8pt; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .verdict { border: 2px solid; padding: 3mm 4mm; margin: 4mm 0; break-inside: avoid; }
@@ -41,10 +41,10 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .verdict-waivers { border-color: #9a6700; background: #fff4d6; }
 .verdict-nogo { border-color: #b3261e; background: #fde7e7; }
 table.items { table-layout: fixed; }
-table.items col.id { width: 20mm; } table.items col.title { width: 38mm; }
-table.items col.outcome { width: 22mm; } table.items col.evidence { width: auto; }
-table.items col.sign { width: 32mm; } table.items col.duration { width: 13mm; }
-td.id { font-weight: bold; overflow-wrap: anywhere; }
+table.items col.id { width: 24mm; } table.items col.title { width: 36mm; }
+table.items col.outcome { width: 20mm; } table.items col.evidence { width: auto; }
+table.items col.sign { width: 36mm; } table.items col.duration { width: 13mm; }
+td.id { font-weight: bold; white-space: nowrap; }
 td { overflow-wrap: anywhere; }
 td.duration { text-align: right; white-space: nowrap; }
 .outcome { font-weight: bold; text-transform: uppercase; }
@@ -158,11 +158,12 @@ def _item_rows(item: ItemRecord) -> str:
     title = _e(item.title) + (f" <span class=\"mono\">[{_e(variant)}]</span>" if variant else "")
     runbook = f'<div class="runbook">{_e(item.runbook)}</div>' if item.runbook else ""
     outcome = f'<span class="outcome">{_e(item.outcome)}</span>'
-    if item.outcome in ("skipped", "waived") and item.message:
-        outcome += f'<div class="note">{_e(item.message)}</div>'
+    # A skip's reason sits where the evidence would be; failures get a full-width row below.
+    reason = f'<div class="note">skipped: {_e(item.message)}</div>' if item.outcome == "skipped" else ""
     row = (f'<tr class="item outcome-{_e(item.outcome)}" data-item-id="{_e(item.id)}">'
            f'<td class="id">{_e(item.id)}</td><td>{title}{runbook}</td><td>{outcome}</td>'
-           f"<td>{_evidence_cell(item.evidence)}</td><td>{_sign_cell(item)}</td>"
+           f"<td>{reason}{_evidence_cell(item.evidence) if item.evidence or not reason else ''}</td>"
+           f"<td>{_sign_cell(item)}</td>"
            f'<td class="duration">{item.duration_s:.2f} s</td></tr>')
     if item.outcome in ("failed", "error", "waived") and item.message:
         label = "Waived failure" if item.outcome == "waived" else item.outcome.capitalize()

@@ -102,7 +102,7 @@ Run these in this folder. Nothing but coreutils and OpenSSH is needed.
 
    Each line must say OK. A FAILED line, or a missing file, means the record
    was changed after it was written. Files added later are not in {MANIFEST_NAME};
-   this lists them (the output must be empty):
+   this lists them (bash; the output must be empty):
 
      find . -type f ! -name {MANIFEST_NAME} ! -path './{SIGNATURES_DIR}/*' | cut -c3- | sort \\
        | comm -23 - <(cut -c67- {MANIFEST_NAME} | sort)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -46,6 +47,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # DSN credentials: scheme://user:pass@host
     (re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"'<>]*):[^\s@/\"'<>]+@"), r"\1:" + MASK + "@"),
 )
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_.~-]+")
 
 
 class Redactor:
@@ -97,9 +101,17 @@ def is_secret_env(key: str, value: str, allowlist: Iterable[str]) -> bool:
 
 
 def _looks_random(value: str) -> bool:
-    """A long token under an unhelpful name: letters and digits, no spaces, not a path list."""
-    return (len(value) >= 20 and not any(c.isspace() for c in value) and not value.startswith("/")
-            and any(c.isalpha() for c in value) and any(c.isdigit() for c in value))
+    """A long token under an unhelpful name: token characters only, letters and digits, high entropy.
+
+    URLs, paths and host:port values are not tokens (a URL's password is found apart).
+    """
+    if len(value) < 20 or not _TOKEN.fullmatch(value):
+        return False
+    if not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
+        return False
+    counts = [value.count(c) for c in set(value)]
+    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts)
+    return entropy >= 3.5
 
 
 def url_password(value: str) -> str | None:
