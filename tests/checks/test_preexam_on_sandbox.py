@@ -20,8 +20,7 @@ FAULT_FAILS = {
     "exam-mode-off": {"PRE-CFG-01"},
     "worker-running": {"PRE-CFG-03"},
     "redis-down": {"PRE-INF-01"},
-    # the backup job is stopped, so its container is not running either
-    "stale-backup": {"PRE-INF-01", "PRE-INF-03"},
+    "stale-backup": {"PRE-INF-03"},
     "cert-expiring": {"PRE-INF-05"},
     "dns-wrong": {"PRE-INF-06"},
     "no-limits": {"PRE-CFG-06"},

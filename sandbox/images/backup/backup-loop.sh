@@ -23,7 +23,16 @@ dump_once() {
 }
 
 until pg_isready -q; do sleep 1; done
-while true; do
+if [ "${1:-}" = once ]; then  # `docker exec <backup> backup-loop.sh once`: a backup now
     dump_once
+    exit 0
+fi
+while true; do
+    # An operator (or the sandbox's stale-backup fault) pauses the schedule with this flag.
+    if [ -e /backups/.paused ]; then
+        echo '{"event": "backup.skipped", "reason": "paused", "level": "warning"}'
+    else
+        dump_once
+    fi
     sleep "$BACKUP_INTERVAL_SECONDS" & wait $!
 done

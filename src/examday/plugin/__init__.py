@@ -36,8 +36,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print the selected checklist items and exit")
 
 
+PHASE_MARKERS = {
+    "preexam": "the day before the exam (24 h)",
+    "freeze": "one hour before the exam",
+    "during": "while the exam is live",
+    "postexam": "after the exam",
+    "recovery": "after any incident or restart",
+    "rehearsal": "load and fault drills (never production unless forced)",
+    "manual": "satisfied only by an attestation",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # Registered here, not only in pyproject.toml: `pytest --target /elsewhere/x.toml` makes
+    # pytest look for its ini file beside that path, and the checklist must not depend on it.
+    for name, description in PHASE_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
     config.addinivalue_line("markers", "examday_item(meta): checklist item metadata (use @item)")
+    config.option.strict_markers = True  # a mistyped phase must not silently select nothing
 
 
 def _is_checklist(node: pytest.Item) -> bool:

@@ -13,14 +13,16 @@ import pytest
 
 from examday.checklist import ItemMeta
 from examday.plugin.evidence import Evidence
-from examday.probes.errors import ProbeError
+from examday.probes.errors import ProbeError, ProbeTimeout, Unreachable
 
 
 def failure_message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     """The one-line cause: an assertion's own message, or which dependency is unavailable."""
     error = excinfo.value
-    if isinstance(error, ProbeError):
+    if isinstance(error, (Unreachable, ProbeTimeout)):
         return f"{error.dependency} unavailable: {error}"
+    if isinstance(error, ProbeError):
+        return f"{error.dependency}: {error}"
     if isinstance(error, AssertionError):
         text = str(error)
         # pytest appends its introspection ("assert ...") after the message: keep the message.

@@ -89,16 +89,16 @@ def _redis_up(sandbox: Sandbox, _undo: Undo) -> None:
 
 
 def _stale_backup(sandbox: Sandbox) -> Undo:
-    # Age every dump by three days, then stop the job that would write a new one.
+    # The job keeps running but its schedule is paused, and every dump is three days old:
+    # what a silently broken backup cron looks like.
     sandbox.platform().exec_checked("backup", [
-        "sh", "-c", "for f in /backups/*.dump; do [ -e \"$f\" ] && touch -d '3 days ago' \"$f\"; done; true"])
-    sandbox.compose.stop("backup")
+        "sh", "-c", "touch /backups/.paused; for f in /backups/*.dump; do [ -e \"$f\" ] && "
+                    "touch -d '3 days ago' \"$f\"; done; true"])
     return {}
 
 
 def _fresh_backup(sandbox: Sandbox, _undo: Undo) -> None:
-    sandbox.compose.start("backup")  # its loop dumps once at start
-    sandbox.wait_healthy(sandbox.platform(), services=("backup",))
+    sandbox.platform().exec_checked("backup", ["sh", "-c", "rm -f /backups/.paused && backup-loop.sh once"])
 
 
 def _reissue_api_cert(sandbox: Sandbox, days: int) -> None:
@@ -135,6 +135,8 @@ def _no_limits(sandbox: Sandbox) -> Undo:
     # 0 means "no limit" to Docker: the frontend is recreated without memory or CPU caps.
     _set_compose_vars(sandbox, {"EXAMDAY_FRONTEND_MEM_LIMIT": "0", "EXAMDAY_FRONTEND_CPUS": "0"})
     sandbox.compose.up("frontend")
+    # healthy again: the fault is the missing limits, not a restarting frontend
+    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
     return {}
 
 
@@ -229,7 +231,8 @@ FAULTS: dict[str, Fault] = {
         Fault("redis-down", f"{CONTAINERS['redis']} stopped", _redis_down, _redis_up),
         Fault("worker-running", "scheduled jobs re-enabled and the background worker running",
               _worker_running, _reapply_stage),
-        Fault("stale-backup", "backups three days old and the backup job stopped", _stale_backup, _fresh_backup),
+        Fault("stale-backup", "backups three days old and the backup schedule paused", _stale_backup,
+              _fresh_backup),
         Fault("cert-expiring", f"the certificate for {API_HOST} expires in 5 days", _cert_expiring, _cert_renewed),
         Fault("dns-wrong", f"DNS answers 127.0.0.2 for {API_HOST}", _dns_wrong, _dns_right),
         Fault("no-limits", f"{CONTAINERS['frontend']} runs without memory and CPU limits", _no_limits, _limits_back),
