@@ -16,7 +16,7 @@ from examday.probes.errors import ProbeError, ProbeTimeout, Unreachable
 P = TypeVar("P")
 
 
-class DependencyDown(ProbeError):
+class DependencyDown(Unreachable):
     """A dependency already found dead earlier in this run."""
 
 
