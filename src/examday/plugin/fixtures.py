@@ -93,7 +93,7 @@ def api(examday_config: ExamdayConfig) -> Iterator[Guarded[HttpProbe]]:
     guarded.close()
 
 
-COMPOSE_PREFETCH_KEY = pytest.StashKey["Future[dict[str, Any]]"]()
+COMPOSE_PREFETCH_KEY = pytest.StashKey[Future[dict[str, Any]]]()
 
 
 def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:

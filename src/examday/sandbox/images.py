@@ -132,7 +132,7 @@ class ImageBuilder:
         self.paths.build.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.paths.build, prefix="rootfs-") as tmp:
             rootfs = Path(tmp) / "rootfs"
-            self.report(f"base: debootstrap bookworm from the host's apt mirror (about 30 s)")
+            self.report("base: debootstrap bookworm from the host's apt mirror (about 30 s)")
             self._run_streaming(
                 ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), mirror], "base"
             )
