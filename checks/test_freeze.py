@@ -79,7 +79,7 @@ def test_health_endpoint_answers_200(api, evidence):
 def test_ready_endpoint_reports_ok(api, evidence):
     ready = api.ready()
     evidence.record(ready=ready)
-    failing = {name: f"{check.status}: {check.message}" for name, check in ready.failing_components.items()}
+    failing = {name: f"{check.status}: {check.message}" for name, check in ready.failing_components().items()}
     assert ready.is_ok, f"ready says {ready.status}: {failing or 'no component named'}"
 
 

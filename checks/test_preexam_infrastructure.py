@@ -140,4 +140,4 @@ def test_staging_environment_healthy(examday_config, evidence):
         health, ready = probe.health(), probe.ready()
     evidence.record(health=health, ready=ready)
     assert health.status == 200, f"staging /health answered {health.status}"
-    assert ready.is_ok, f"staging ready says {ready.status}: {ready.failing_components}"
+    assert ready.is_ok, f"staging ready says {ready.status}: {ready.failing_components()}"

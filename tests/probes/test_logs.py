@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from examday.config import LogsConfig
+from examday.probes import logs as logs_module
 from examday.probes.logs import SKIP_REASONS, LogAnalyzer, LogSettings, LogSummary, analyze_lines, normalize_sql, split_lines
 
 T0 = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -266,3 +269,143 @@ def test_split_lines_loses_no_newline(chunks: list[bytes], max_line: int) -> Non
     # A trailing empty remainder yields nothing, so count only what split_lines promises.
     assert len(lines) == expected_count
     assert all(len(line) <= max_line + 1 for line in lines)
+
+
+# --- the fast path (feed_all) lands every line where the careful one does -------------------------------
+
+_good_latencies = st.one_of(st.integers(0, 5000), st.floats(0, 5000), st.sampled_from([500, 500.0, 1500, 1500.0, 3999, 3999.0, 0, -0.0]))
+_latencies = st.one_of(
+    _good_latencies,
+    _good_latencies,
+    _good_latencies,
+    st.sampled_from([None, -1, "700", "1600.5", True, float("nan"), float("inf"), 10**30, [1]]),
+)
+_good_statuses = st.sampled_from([200, 201, 304, 404, 429, 500, 503, 100, 599, 199])
+_statuses = st.one_of(_good_statuses, _good_statuses, _good_statuses, st.integers(0, 700), st.sampled_from(["500", 200.0, None, True, 600, 99]))
+_good_paths = st.sampled_from(["/v1/sessions", "/v1/sessions/{id}/answers", "/v1/é", "/healthz", "/v1/health/"])
+_paths = st.one_of(
+    _good_paths,
+    _good_paths,
+    _good_paths,
+    _good_paths,
+    st.sampled_from(["/health", "/health?full=1", "/", "/metrics", "/v1/x?y=1", "?", "\ud800"]),
+    st.none(),
+    st.integers(),
+)
+_request_events = st.fixed_dictionaries(
+    {
+        "event": st.sampled_from(["request.end"] * 6 + ["slow_sql", "request.start", "note"]),
+        "duration_ms": _latencies,
+        "status_code": _statuses,
+        "path": _paths,
+        "request_id": st.sampled_from(["9738d342-0000", "9738d342-0000", "", None, 7]),
+    },
+    optional={
+        "total_ms": _latencies,
+        "route": _paths,
+        "timestamp": st.sampled_from(["2026-11-28T20:30:00Z", "2026-11-28T19:00:00+00:00", "bad", 1700000000]),
+        "statement": st.sampled_from(["SELECT 1 WHERE a = 'x'", None]),
+        "message": st.sampled_from(['mentions "request.end" and "slow_sql"', "request.end"]),
+    },
+)
+
+
+@st.composite
+def _decorated_lines(draw: st.DrawFn) -> str | bytes:
+    """A JSON line as a backend, docker or a cut write may leave it: prefixed, suffixed, cut, duplicated keys, bytes."""
+    event = draw(_request_events)
+    if draw(st.integers(0, 4)) == 0:
+        del event[draw(st.sampled_from(sorted(event)))]
+    text = json.dumps(event)
+    if draw(st.booleans()):
+        text = text.replace("{", '{"duration_ms": 1, "status_code": 200, ', 1)  # duplicate keys: the last one wins
+    text += draw(st.sampled_from(["", "", "", "\n", "\r\n"]))
+    if draw(st.integers(0, 3)) == 0:  # now and then: a prefix, something after the object, a cut
+        text = draw(st.sampled_from(["", "  ", "2026-11-28T20:13:17.169850123Z "])) + text
+        text += draw(st.sampled_from(["", "\r", " x", "}", "\x1c"]))
+        if draw(st.booleans()):
+            text = text[: draw(st.integers(0, len(text)))]
+    return text.encode("utf-8", "surrogatepass") if draw(st.booleans()) else text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_decorated_lines(), _decorated_lines(), _lines), min_size=1, max_size=60), st.booleans())
+def test_feed_all_agrees_with_the_careful_path_line_by_line(lines: list[str | bytes], windowed: bool) -> None:
+    since = T0 if windowed else None
+    fast = LogAnalyzer(since=since).feed_all(lines).summary()
+    careful = LogAnalyzer(since=since)._feed_careful(lines).summary()
+    assert fast == careful
+    assert json.dumps(fast.as_evidence()) == json.dumps(careful.as_evidence())  # 3999 and 3999.0 differ here
+
+
+def test_feed_all_agrees_with_the_careful_path_at_the_edges() -> None:
+    latencies: list[Any] = [0, 0.0, -0.0, 0.0004, 499.999, 500, 500.0, 500.001, 1500, 1500.0, 1500.5, 3_600_000_001,
+                            float("inf"), float("nan"), -1, 10**400, "500", None, True]
+    statuses: list[Any] = [99, 100, 199, 200, 429, 499, 500, 599, 600, "503", 503.0, True, None]
+    lines = [end(ms=ms, status=status, path=path) for ms in latencies for status in statuses
+             for path in ("/v1/x", "/health", "/v1/x?q=1")]
+    lines += [end(ms=5, request_id=request_id) for request_id in ("r", "", None, 0, 7, ["r"])]
+    fast = analyze_lines(lines)
+    careful = LogAnalyzer()._feed_careful(lines).summary()
+    assert fast == careful
+    assert json.dumps(fast.as_evidence()) == json.dumps(careful.as_evidence())
+    assert fast.slow_requests > 0 and fast.very_slow_requests > 0 and fast.rate_limited > 0
+
+
+def test_many_distinct_latencies_flush_in_bulk_and_keep_the_first_maximum() -> None:
+    values: list[float] = [round(0.001 * i, 3) for i in range(1, 12_000)]
+    values[5000:5000] = [20_000, 20_000.0]  # equal maxima: the first one seen is the maximum reported
+    lines = [end(ms=ms) for ms in values] + [end(ms=20_000.0, status=500)]
+    fast = analyze_lines(lines)
+    careful = LogAnalyzer()._feed_careful(lines).summary()
+    assert fast == careful
+    assert fast.latency is not None and fast.latency.max_ms == 20_000 and type(fast.latency.max_ms) is int
+    assert fast.requests == len(lines) and fast.server_errors == 1
+
+
+def test_lines_read_from_a_file_keep_their_newline_and_count_the_same() -> None:
+    lines = [start(), end(), end(path="/health"), "INFO:     Started server process [1]", end(ms=900), "", json.dumps({"event": "x"})]
+    raw = ("\n".join(lines) + "\n").encode()
+    from_file = analyze_lines(io.BytesIO(raw))
+    assert from_file == analyze_lines(lines)
+    assert from_file == analyze_lines(split_lines([raw]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values, st.lists(st.tuples(st.integers(0, 400), st.sampled_from(list('{}[]",:.-+eE0123456789 \\\t\nNaIfinty'))), max_size=3))
+def test_the_fast_parser_gives_what_the_stdlib_gives_or_raises(value: Any, edits: list[tuple[int, str]]) -> None:
+    text = json.dumps({"event": "request.end", "value": value})
+    for position, char in edits:  # mutate: the parser must never accept what the stdlib reads otherwise
+        position %= len(text) + 1
+        text = text[:position] + char + text[position + 1 :]
+    if text[:1] != "{":
+        return
+    try:
+        fast = logs_module._fast_json_parser()(text)
+    except Exception:
+        return  # the caller then takes the stdlib path
+    expected = logs_module._decode_object(text)
+    assert type(expected) is dict
+    assert json.dumps(fast) == json.dumps(expected)
+
+
+def test_the_fast_parser_refuses_what_only_the_stdlib_reads() -> None:
+    parse = logs_module._fast_json_parser()
+    for text in ('{"a": "\\ud800"}', '{"a": ' + "[" * 400 + "]" * 400 + "}", '{"a": ' + "1" * 5000 + "}"):
+        try:
+            value = parse(text)
+        except Exception:
+            continue
+        assert json.dumps(value) == json.dumps(json.loads(text))
+
+
+def test_a_lower_integer_digit_limit_keeps_the_stdlib_parser() -> None:
+    line = '{"event": "request.end", "path": "/v1/x", "status_code": 200, "duration_ms": ' + "1" * 700 + "}"
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        summary = analyze_lines([line, end()])
+    finally:
+        sys.set_int_max_str_digits(previous)
+    assert summary.skipped["non_json"] == 1  # what the stdlib says of an integer over the limit
+    assert summary.requests == 1

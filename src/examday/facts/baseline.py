@@ -41,7 +41,7 @@ class Baseline:
     env_digests: dict[str, dict[str, str]] = field(default_factory=dict)  # container -> key -> sha256
     env_keys: dict[str, list[str]] = field(default_factory=dict)  # container -> every key name
     compose_digest: str | None = None
-    config_digest: str = ""
+    config_digest: str = ""  # examday's own config at the freeze: evidence, not drift (thresholds may be tuned)
     migration_version: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -73,9 +73,9 @@ def drift(baseline: Baseline, now: Baseline) -> list[str]:
     """What changed since the freeze, one readable line each (empty: nothing drifted)."""
     changes = []
     for name, image in baseline.images.items():
-        if name not in now.images:
-            changes.append(f"{name}: no longer running")
-        elif now.images[name] != image:
+        # A container that is down now is an outage, which the health items judge; drift is
+        # about what runs differently.
+        if name in now.images and now.images[name] != image:
             changes.append(f"{name}: image changed {image[:19]} -> {now.images[name][:19]}")
     for name, keys in baseline.env_keys.items():
         current = now.env_keys.get(name)
@@ -89,8 +89,6 @@ def drift(baseline: Baseline, now: Baseline) -> list[str]:
                 changes.append(f"{name}: {key} changed")
     if baseline.compose_digest and now.compose_digest and baseline.compose_digest != now.compose_digest:
         changes.append("the compose configuration changed")
-    if baseline.config_digest != now.config_digest:
-        changes.append("examday's own configuration for this target changed")
     if baseline.migration_version != now.migration_version:
         changes.append(f"schema migration {baseline.migration_version} -> {now.migration_version}")
     return changes

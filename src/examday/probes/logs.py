@@ -291,7 +291,7 @@ class LogAnalyzer:
                     parse_candidate(line)
                     continue
                 get = event.get
-                if get(event_field) != end_event:
+                if get(event_field) == "slow_sql":
                     other_event(event)
                     continue
                 latency = get(latency_field)
