@@ -287,11 +287,11 @@ class LogAnalyzer:
                     continue
                 try:
                     event = from_json(line, cache_strings="keys") if keys_only else parse(line)
-                except Exception:  # whatever it is, the careful path sees it the way it always has
+                except Exception:  # noqa: BLE001 - whatever it is, the careful path sees it the way it always has
                     parse_candidate(line)
                     continue
                 get = event.get
-                if get(event_field) == "slow_sql":
+                if get(event_field) != end_event:
                     other_event(event)
                     continue
                 latency = get(latency_field)
@@ -489,9 +489,7 @@ class LogAnalyzer:
         pending = self._pending_ms
         if not pending:
             return
-        top = max(pending)
-        if top > self._tallies.max_ms:
-            self._tallies.max_ms = top
+        self._tallies.max_ms = max(self._tallies.max_ms, max(pending))  # on a tie, max() keeps the earlier
         record = self._histogram.record_value
         for latency_ms, count in pending.items():
             record(min(int(latency_ms * 1000) or 1, _HISTOGRAM_MAX_US), count)
