@@ -38,8 +38,8 @@ class WrittenRecord:
 def run_folder(reports_dir: Path, run: RunRecord) -> Path:
     """A new, unused folder name for this run (UTC date and time of its start)."""
     started = run.started_at.astimezone(dt.timezone.utc)
-    base = reports_dir / _slug(run.target_name) / started.strftime("%Y-%m-%d")
-    name = f"{_slug(run.phase)}-{started.strftime('%H%M%S')}Z"
+    base = reports_dir / folder_slug(run.target_name) / started.strftime("%Y-%m-%d")
+    name = f"{folder_slug(run.phase)}-{started.strftime('%H%M%S')}Z"
     candidate, n = base / name, 1
     while candidate.exists() or _partial(candidate).exists():
         n += 1
@@ -47,7 +47,7 @@ def run_folder(reports_dir: Path, run: RunRecord) -> Path:
     return candidate
 
 
-def _slug(text: str) -> str:
+def folder_slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.]+", "-", text).strip("-.")[:60] or "all"
 
 

@@ -1,0 +1,110 @@
+"""`examday watch`: the during phase on a loop while the exam is live, with a trend page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+
+from examday.cli.output import EXIT_INTERNAL, console, fail
+from examday.config import ConfigError, ExamdayConfig, load_config
+from examday.watch.charts import Limits
+from examday.watch.durations import DurationError, format_duration, parse_duration
+from examday.watch.layout import WatchLayout, new_watch_layout
+from examday.watch.live import WatchDisplay
+from examday.watch.loop import WatchOutcome, WatchPlan, run_watch
+from examday.watch.rounds import RoundOptions
+from examday.watch.trend import WatchInfo
+
+INTERVAL_HELP = "time between round starts: 90s, 15m, 4h (a bare number is seconds)"
+FOR_HELP = "start rounds for this long, e.g. 4h (default: until Ctrl-C)"
+ROUND_TIMEOUT_HELP = "a round running longer is stopped and counts as failed"
+TARGET_HELP = "examday.toml of the target (default: $EXAMDAY_CONFIG, else ./examday.toml)"
+REPORTS_HELP = "the watch folder goes to DIR/<target>/watch-<time>/ (default: reports/ beside examday.toml)"
+
+
+def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
+          for_: Optional[str] = typer.Option(None, "--for", help=FOR_HELP),
+          round_timeout: str = typer.Option("5m", "--round-timeout", help=ROUND_TIMEOUT_HELP),
+          target: Optional[Path] = typer.Option(None, "--target", help=TARGET_HELP),
+          reports_dir: Optional[Path] = typer.Option(None, "--reports-dir", metavar="DIR", help=REPORTS_HELP),
+          operator: Optional[str] = typer.Option(None, "--operator", help="who watches (default: $USER)"),
+          attestations: Optional[Path] = typer.Option(None, "--attestations", help="attestation file"),
+          strict_attestations: bool = typer.Option(False, "--strict-attestations",
+                                                   help="an unattested manual item fails its round"),
+          sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign every round's record"),
+          waivers: Optional[Path] = typer.Option(None, "--waivers", help="waiver file")) -> None:
+    """Re-run the during phase every --interval: a record per round, a trend page, exit 1 if any round failed."""
+    plan = WatchPlan(_duration("--interval", interval), _duration("--for", for_) if for_ else None)
+    timeout_s = _duration("--round-timeout", round_timeout)
+    for flag, path in (("--sign-key", sign_key), ("--waivers", waivers), ("--attestations", attestations)):
+        if path is not None and not path.expanduser().is_file():
+            fail(f"{flag} {path}: no such file")
+    config = _config(target)
+    options = RoundOptions(target=config.source_path or Path("examday.toml").absolute(), timeout_s=timeout_s,
+                           operator=operator, attestations=_absolute(attestations),
+                           strict_attestations=strict_attestations, sign_key=_absolute(sign_key),
+                           waivers=_absolute(waivers))
+    info = _info(config, plan, options)
+    layout = _layout(reports_dir or options.target.parent / "reports", config, info.started_at)
+    try:
+        with WatchDisplay(console, _heading(config, plan, layout)) as display:
+            outcome = run_watch(plan, options, layout, info, display)
+    except OSError as error:
+        fail(f"could not write under {layout.folder}: {error}", EXIT_INTERNAL)
+    _closing(outcome, layout)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _duration(flag: str, text: str) -> float:
+    try:
+        return parse_duration(text)
+    except DurationError as error:
+        fail(f"{flag}: {error}")
+
+
+def _config(target: Optional[Path]) -> ExamdayConfig:
+    try:
+        return load_config(target)
+    except ConfigError as error:
+        fail(str(error))
+
+
+def _absolute(path: Optional[Path]) -> Optional[Path]:
+    # Rounds run from the repository's folder: a relative path must not change meaning there.
+    return path.expanduser().absolute() if path is not None else None
+
+
+def _info(config: ExamdayConfig, plan: WatchPlan, options: RoundOptions) -> WatchInfo:
+    exam = config.exam.model_dump(mode="json", include={"id", "title", "starts_at", "ends_at"}) if config.exam else None
+    return WatchInfo(target_name=config.target.name, target_kind=config.target.kind,
+                     config_path=str(options.target), limits=Limits.of(config.thresholds),
+                     interval_s=plan.interval_s, duration_s=plan.duration_s,
+                     started_at=dt.datetime.now(dt.timezone.utc), exam=exam)
+
+
+def _layout(reports_dir: Path, config: ExamdayConfig, started: dt.datetime) -> WatchLayout:
+    try:
+        return new_watch_layout(reports_dir.absolute(), config.target.name, started)
+    except OSError as error:
+        fail(f"--reports-dir {reports_dir}: cannot create the watch folder there: {error}")
+
+
+def _heading(config: ExamdayConfig, plan: WatchPlan, layout: WatchLayout) -> str:
+    span = f"for {format_duration(plan.duration_s)}" if plan.duration_s else "until Ctrl-C"
+    return (f"examday watch: {config.target.name}, a during round every {format_duration(plan.interval_s)} "
+            f"{span}; trend: {layout.trend_html}")
+
+
+def _closing(outcome: WatchOutcome, layout: WatchLayout) -> None:
+    if outcome.usage_error is not None:
+        fail(f"the during round was refused: {outcome.usage_error}")
+    failed = outcome.failed
+    how = "finished" if outcome.ended_by == "finished" else f"stopped by {outcome.ended_by}"
+    verdict = (f"[bold red]{len(failed)} failed[/] (round {', '.join(str(r.number) for r in failed)})" if failed
+               else "[bold green]none failed[/]")
+    console.print(f"examday watch {how} after {len(outcome.rounds)} rounds, {verdict}")
+    console.print(f"examday watch trend: {escape(str(layout.trend_html))}  rounds: {escape(str(layout.rounds))}")

@@ -1,0 +1,195 @@
+"""`examday watch` against the sandbox in its during stage, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.report.chromium import render
+from tests.watch.conftest import WatchTargets
+from tests.watch.helpers import examday_cli, watch_folder
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def trend_of(folder: Path) -> dict:
+    return json.loads((folder / "trend.json").read_text())
+
+
+def round_records(folder: Path) -> list[Path]:
+    return sorted(p for p in (folder / "rounds").glob("sandbox/*/during-*") if p.is_dir())
+
+
+# -- a short watch: 20 s, a round every 5 s ---------------------------------------------------
+@pytest.fixture(scope="module")
+def watched(watch_targets: WatchTargets, tmp_path_factory: pytest.TempPathFactory):
+    reports = tmp_path_factory.mktemp("reports")
+    started = time.monotonic()
+    done = examday_cli("watch", "--interval", "5s", "--for", "20s", "--target", str(watch_targets.healthy),
+                       "--reports-dir", str(reports), cwd=reports)
+    return done, watch_folder(reports), time.monotonic() - started
+
+
+def test_a_watch_runs_a_round_per_interval_and_exits_0(watched):
+    done, folder, seconds = watched
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    trend = trend_of(folder)
+    assert 3 <= trend["summary"]["rounds"] <= 5, done.stdout
+    assert trend["summary"]["failed"] == 0 and trend["watch"]["status"] == "finished"
+    assert len(round_records(folder)) == trend["summary"]["rounds"]
+    assert seconds < 45
+    assert re.search(r"finished after \d rounds, none failed", done.stdout)
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_each_round_is_a_record_examday_verify_accepts(watched, tmp_path):
+    _, folder, _ = watched
+    record = round_records(folder)[-1]
+    assert {"checklist.html", "results.json", "SHA256SUMS"} <= {p.name for p in record.iterdir()}
+    verified = examday_cli("verify", str(record), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "VERIFIED" in verified.stdout
+
+
+def test_the_trend_page_plots_every_round_and_links_its_record(watched):
+    _, folder, _ = watched
+    page = (folder / "trend.html").read_text()
+    assert "<script" not in page.lower()
+    charts = re.findall(r"<svg .*?</svg>", page, flags=re.DOTALL)
+    assert len(charts) == 5
+    for chart in charts:
+        assert ET.fromstring(chart).iter("{http://www.w3.org/2000/svg}polyline")
+    rounds = trend_of(folder)["rounds"]
+    assert all(r["p95_ms"] is not None and r["cpu_pct"] for r in rounds), rounds
+    for link in re.findall(r'href="([^"]+/checklist\.html)"', page):
+        assert (folder / link).is_file()
+    assert len(re.findall(r'href="[^"]+/checklist\.html"', page)) == len(rounds)
+
+
+def test_the_trend_page_renders_without_javascript(watched, tmp_path):
+    _, folder, _ = watched
+    rendering = render(folder / "trend.html", tmp_path / "profile")
+    assert rendering.png.startswith(b"\x89PNG")
+    (tmp_path / "trend.png").write_bytes(rendering.png)  # for a person to look at (pytest --basetemp)
+    assert rendering.dom.count("<svg") == 5 and "polyline" in rendering.dom
+
+
+# -- Ctrl-C -------------------------------------------------------------------------------------
+class Output:
+    """A child's stdout, read line by line in the background."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, pattern: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(re.search(pattern, line) for line in self.lines):
+            assert time.monotonic() < deadline, f"no {pattern!r} in:\n{''.join(self.lines)}"
+            time.sleep(0.1)
+
+    def text(self) -> str:
+        self._thread.join(timeout=5)
+        return "".join(self.lines)
+
+
+def test_ctrl_c_ends_the_watch_cleanly_with_the_trend_written(watch_targets, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examday.cli.main", "watch", "--interval", "5s", "--for", "10m",
+         "--target", str(watch_targets.healthy), "--reports-dir", str(tmp_path)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    output = Output(process)
+    try:
+        output.wait_for(r"^round 1 ", timeout=60)
+        process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        code = process.wait(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = output.text()
+    assert time.monotonic() - interrupted < 30, text  # at most the round that was running finishes
+    assert code == EXIT_OK, text
+    assert "Ctrl-C: no new round" in text and re.search(r"stopped by Ctrl-C after \d rounds", text), text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    folder = watch_folder(tmp_path)
+    trend = trend_of(folder)
+    assert trend["watch"]["status"] == "stopped by Ctrl-C" and trend["summary"]["rounds"] >= 1
+    assert "stopped by Ctrl-C" in (folder / "trend.html").read_text()
+
+
+def test_sigterm_cuts_the_running_round_short(watch_targets, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examday.cli.main", "watch", "--interval", "5s", "--for", "10m",
+         "--target", str(watch_targets.healthy), "--reports-dir", str(tmp_path)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    output = Output(process)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("sandbox/watch-*/logs/round-001.log")):  # round 1 has started
+            assert time.monotonic() < deadline and process.poll() is None, output.text()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = output.text()
+    assert code == EXIT_OK, text
+    assert "SIGTERM: cutting the running round short" in text and "stopped by SIGTERM after 1 rounds" in text
+    [first] = trend_of(watch_folder(tmp_path))["rounds"]
+    assert first["cut_short"] and first["problem"].startswith("cut short"), first
+    assert not first["failed"], first  # stopping the watch is not a failure of the platform
+
+
+# -- a failing round ----------------------------------------------------------------------------
+def test_a_failing_round_exits_1_and_is_marked_on_the_page(watch_targets, tmp_path):
+    done = examday_cli("watch", "--interval", "5s", "--for", "1s", "--target", str(watch_targets.failing),
+                       "--reports-dir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == EXIT_FAILED, done.stdout + done.stderr
+    assert "1 failed (round 1)" in done.stdout and "DUR-LAT-01" in done.stdout
+    folder = watch_folder(tmp_path)
+    page = (folder / "trend.html").read_text()
+    assert re.search(r'<tr class="failed" id="round-1">.*NO-GO.*DUR-LAT-01', page, flags=re.DOTALL)
+    assert "1 of 1 rounds failed (round 1)" in page
+    assert page.count('class="failed-round"') == 5  # the failed round marked in every chart
+    assert 'class="threshold"' in page and "limit 0.001 ms" in page
+
+
+def test_a_round_over_its_timeout_is_stopped_and_fails(watch_targets, tmp_path):
+    done = examday_cli("watch", "--interval", "5s", "--for", "1s", "--round-timeout", "1s",
+                       "--target", str(watch_targets.healthy), "--reports-dir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == EXIT_FAILED, done.stdout + done.stderr
+    [only] = trend_of(watch_folder(tmp_path))["rounds"]
+    assert only["verdict"] == "ERROR" and only["problem"] == "timed out after 1s", only
+
+
+# -- a round pytest refuses ---------------------------------------------------------------------
+def test_a_round_pytest_refuses_stops_the_watch_with_exit_2(watch_targets, tmp_path):
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text("not = [valid toml\n")
+    done = examday_cli("watch", "--interval", "5s", "--for", "1m", "--target", str(watch_targets.healthy),
+                       "--waivers", str(waivers), "--reports-dir", str(tmp_path), cwd=tmp_path, timeout=60)
+    assert done.returncode == EXIT_USAGE, done.stdout + done.stderr
+    assert done.stderr.count("error:") == 1 and "cannot read the waiver file" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
