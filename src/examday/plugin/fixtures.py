@@ -16,10 +16,9 @@ import pytest
 
 from examday.config import ConfigError, ExamdayConfig, load_config
 from examday.plugin.guard import Guarded
-from examday.probes.docker import DockerProbe
-from examday.probes.http import HttpProbe
-from examday.probes.postgres import PostgresProbe
-from examday.probes.redis import RedisProbe
+
+# Probe modules are imported inside their fixtures: a phase pays for the client
+# libraries (docker, psycopg, redis, httpx) it uses, not for all of them.
 
 CONFIG_KEY = pytest.StashKey[ExamdayConfig]()
 
@@ -47,8 +46,10 @@ def thresholds(examday_config: ExamdayConfig) -> Any:
 
 
 @pytest.fixture(scope="session")
-def docker_engine(examday_config: ExamdayConfig) -> Iterator[Guarded[DockerProbe]]:
+def docker_engine(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """The Docker engine the platform runs on (read-only use)."""
+    from examday.probes.docker import DockerProbe
+
     cfg = examday_config.docker
     guarded = Guarded("docker", lambda: DockerProbe(cfg.base_url, timeout=cfg.timeout_seconds))
     yield guarded
@@ -56,8 +57,10 @@ def docker_engine(examday_config: ExamdayConfig) -> Iterator[Guarded[DockerProbe
 
 
 @pytest.fixture(scope="session")
-def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[PostgresProbe]]:
+def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """One read-only database session with a statement timeout, opened on first use."""
+    from examday.probes.postgres import PostgresProbe
+
     cfg = examday_config.postgres
 
     def connect() -> PostgresProbe:
@@ -76,8 +79,10 @@ def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[PostgresProbe]]:
 
 
 @pytest.fixture(scope="session")
-def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[RedisProbe]]:
+def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """Redis, read commands only."""
+    from examday.probes.redis import RedisProbe
+
     cfg = examday_config.redis
     password = cfg.password.get_secret_value() if cfg.password else None
     guarded = Guarded("redis", lambda: RedisProbe(cfg.url, password=password, timeout=cfg.timeout_seconds))
@@ -86,8 +91,10 @@ def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[RedisProbe]]:
 
 
 @pytest.fixture(scope="session")
-def api(examday_config: ExamdayConfig) -> Iterator[Guarded[HttpProbe]]:
+def api(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """The platform's API as clients reach it (through the TLS edge)."""
+    from examday.probes.http import HttpProbe
+
     guarded = Guarded("api", lambda: HttpProbe.from_config(examday_config.api))
     yield guarded
     guarded.close()
