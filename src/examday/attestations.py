@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tomllib
 from pathlib import Path
 
 import tomli_w
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from examday.signoff_files import load_statements, newest_valid
 
 
 class AttestationError(Exception):
@@ -62,26 +63,14 @@ class AttestationFile(BaseModel):
 
 def load_attestations(path: Path) -> list[Attestation]:
     """Every attestation in the file ([] when the file does not exist yet)."""
-    if not path.exists():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return AttestationFile.model_validate(data).attestation
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise AttestationError(f"{path}: cannot read the attestation file: {error}") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise AttestationError(f"{path}: {where}: {first['msg']}. Fix the entry or re-create it with "
-                               "`examday attest`.") from None
+    return load_statements(path, AttestationFile, "attestation", AttestationError,
+                           "Fix the entry or re-create it with `examday attest`.")
 
 
 def current_attestation(attestations: list[Attestation], item_id: str,
                         moment: dt.datetime | None = None) -> Attestation | None:
     """The newest attestation of item_id that is valid at moment (now by default)."""
-    moment = moment or dt.datetime.now(dt.timezone.utc)
-    valid = [a for a in attestations if a.item == item_id and a.valid_at(moment)]
-    return max(valid, key=lambda a: a.at, default=None)
+    return newest_valid(attestations, item_id, moment)
 
 
 def evidence_reference(reference: str, base_dir: Path) -> AttestationEvidence:

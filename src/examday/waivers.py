@@ -18,13 +18,13 @@ waivers/<exam id or target name>.toml beside the target's examday.toml.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from examday.attestations import AttestationEvidence
+from examday.signoff_files import load_statements, newest_valid
 
 
 class WaiverError(Exception):
@@ -64,22 +64,10 @@ class WaiverFile(BaseModel):
 
 def load_waivers(path: Path) -> list[Waiver]:
     """Every waiver in the file ([] when the file does not exist)."""
-    if not path.exists():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return WaiverFile.model_validate(data).waiver
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise WaiverError(f"{path}: cannot read the waiver file: {error}") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise WaiverError(f"{path}: {where}: {first['msg']}. Each [[waiver]] needs item, by, at, "
-                          "justification and expires.") from None
+    return load_statements(path, WaiverFile, "waiver", WaiverError,
+                           "Each [[waiver]] needs item, by, at, justification and expires.")
 
 
 def current_waiver(waivers: list[Waiver], item_id: str, moment: dt.datetime | None = None) -> Waiver | None:
     """The newest waiver of item_id valid at moment (now by default)."""
-    moment = moment or dt.datetime.now(dt.timezone.utc)
-    valid = [w for w in waivers if w.item == item_id and w.valid_at(moment)]
-    return max(valid, key=lambda w: w.at, default=None)
+    return newest_valid(waivers, item_id, moment)

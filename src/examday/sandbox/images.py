@@ -12,6 +12,7 @@ so a second `up` builds nothing. A rebuilt image keeps its predecessor as
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,8 @@ import docker.errors
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import BASE_IMAGE, IMAGE_PREFIX, RUNTIME_IMAGE, SandboxPaths
 
+# debootstrap says one line per package and step; progress shows its phases only.
+PER_PACKAGE_LINE = re.compile(r"^(Retrieving|Validating|Extracting|Unpacking|Configuring) (?!the )")
 DIGEST_LABEL = "org.examday.context-digest"
 RELEASE_LABEL = "org.examday.release"
 Report = Callable[[str], None]
@@ -154,7 +157,7 @@ class ImageBuilder:
         for line in process.stdout:
             line = line.rstrip()
             tail = (tail + [line])[-15:]
-            if line.startswith("I: "):
+            if line.startswith("I: ") and not PER_PACKAGE_LINE.match(line[3:]):
                 self.report(f"{label}: {line[3:]}")
         if process.wait() != 0:
             raise SandboxError(
