@@ -8,7 +8,7 @@ import os
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.backups import backup_container, configured_backups, restore_into, restore_listing
+from examday.facts.backups import backup_container, restore_into
 from examday.facts.certificates import required_valid_until
 from examday.facts.containers import find_containers
 from examday.probes.dns import resolve
@@ -51,47 +51,45 @@ def test_no_container_restart_count_climbing(docker_engine, examday_config, evid
 @item("PRE-INF-03", "Check database backups are current", runbook=RUNBOOK,
       remediation="Check the backup job (`docker logs <backup container>`), run a backup by hand now, "
                   "and make sure the schedule runs before the exam.")
-def test_newest_backup_is_recent_and_not_empty(docker_engine, examday_config, evidence):
-    where, backups = configured_backups(docker_engine, examday_config)
+def test_newest_backup_is_recent_and_not_empty(backups, examday_config, evidence):
     now = dt.datetime.now(dt.timezone.utc)
-    evidence.record(location=where, backups_found=len(backups), newest=backups[0] if backups else None,
-                    max_age_hours=examday_config.thresholds.backup_max_age_hours)
-    assert backups, f"no backup at {where}"
-    newest = backups[0]
+    newest = backups.newest
+    limit = examday_config.thresholds.backup_max_age_hours
+    evidence.record(location=backups.where, backups_found=len(backups.files), newest=newest,
+                    max_age_hours=limit)
+    assert newest is not None, f"no backup at {backups.where}"
     evidence.record(newest_age_hours=round(newest.age_hours(now), 2))
     assert newest.size > 0, f"the newest backup {newest.path} is empty"
-    assert newest.age_hours(now) <= examday_config.thresholds.backup_max_age_hours, (
-        f"the newest backup {newest.path} is {newest.age_hours(now):.1f} h old "
-        f"(limit {examday_config.thresholds.backup_max_age_hours:g} h)")
+    assert newest.age_hours(now) <= limit, (
+        f"the newest backup {newest.path} is {newest.age_hours(now):.1f} h old (limit {limit:g} h)")
 
 
 @item("PRE-INF-04", "Check database backups are current: the newest one is readable", runbook=RUNBOOK,
       remediation="A dump pg_restore cannot read is no backup: re-run the backup and check its log for "
                   "errors (disk full, killed pg_dump).")
-def test_newest_backup_is_readable_by_pg_restore(docker_engine, examday_config, evidence):
-    where, backups = configured_backups(docker_engine, examday_config)
-    assert backups, f"no backup at {where}"
-    readable, entries, error = restore_listing(docker_engine, backup_container(examday_config), backups[0].path)
-    evidence.record(file=backups[0].path, toc_entries=entries, error=error or None)
-    assert readable, f"pg_restore --list cannot read {backups[0].path}: {error}"
-    assert entries > 0, f"{backups[0].path} lists no objects"
+def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
+    assert backups.newest is not None, f"no backup at {backups.where}"
+    evidence.record(file=backups.newest.path, toc_entries=backups.newest_entries,
+                    error=backups.newest_error or None)
+    assert backups.newest_readable, f"pg_restore --list cannot read {backups.newest.path}: {backups.newest_error}"
+    assert backups.newest_entries > 0, f"{backups.newest.path} lists no objects"
 
 
 @item("PRE-INF-08", "Check database backups are current: a restore test succeeds", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
                   "a backup that does not restore is no backup.")
-def test_newest_backup_restores_into_a_scratch_database(docker_engine, examday_config, evidence):
+def test_newest_backup_restores_into_a_scratch_database(backups, docker_engine, examday_config, evidence):
     cfg = examday_config.backup
     if cfg.restore_test_dsn_env is None or not os.environ.get(cfg.restore_test_dsn_env):
         pytest.skip("no scratch database configured for a restore test ([backup] restore_test_dsn_env)")
-    where, backups = configured_backups(docker_engine, examday_config)
-    assert backups, f"no backup at {where}"
+    newest = backups.newest
+    assert newest is not None, f"no backup at {backups.where}"
     # The one write examday makes, and only into the scratch database the operator named.
-    restored, tables, error = restore_into(docker_engine, backup_container(examday_config), backups[0].path,
+    restored, tables, error = restore_into(docker_engine, backup_container(examday_config), newest.path,
                                            os.environ[cfg.restore_test_dsn_env])
-    evidence.record(file=backups[0].path, restored=restored, tables_after_restore=tables, error=error or None)
-    assert restored, f"restoring {backups[0].path} failed: {error}"
+    evidence.record(file=newest.path, restored=restored, tables_after_restore=tables, error=error or None)
+    assert restored, f"restoring {newest.path} failed: {error}"
     assert tables > 0, "the restore left no tables in the scratch database"
 
 

@@ -70,3 +70,26 @@ def restore_into(docker: Any, container: str, path: str, scratch_dsn: str) -> tu
     tables = int(lines[-1]) if result.exit_code == 0 and lines and lines[-1].isdigit() else 0
     error = "" if result.exit_code == 0 else result.output.replace(scratch_dsn, "[dsn]")[-300:]
     return result.exit_code == 0, tables, error
+
+
+@dataclass(frozen=True)
+class BackupReading:
+    """Where the backups are, the files newest first, and pg_restore's reading of the newest."""
+
+    where: str
+    files: list[BackupFile]
+    newest_readable: bool
+    newest_entries: int
+    newest_error: str
+
+    @property
+    def newest(self) -> BackupFile | None:
+        return self.files[0] if self.files else None
+
+
+def read_backups(docker: Any, config: ExamdayConfig) -> BackupReading:
+    where, files = configured_backups(docker, config)
+    if not files:
+        return BackupReading(where, files, False, 0, "no backup")
+    readable, entries, error = restore_listing(docker, backup_container(config), files[0].path)
+    return BackupReading(where, files, readable, entries, error)

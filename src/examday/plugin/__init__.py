@@ -78,10 +78,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         print_catalog(selected)
         session.items.clear()  # the catalog is the whole output of this run
     # Configuration and attestation-file errors surface here, once, before any item runs.
-    from examday.plugin.fixtures import load_attestation_file, load_target_config, prefetch_compose_config
+    from examday.plugin.fixtures import load_attestation_file, load_target_config, start_prefetch
 
     load_target_config(session.config)
-    prefetch_compose_config(session.config, selected)
+    start_prefetch(session.config, selected)
     if any(meta_of(node).manual for node in selected):  # type: ignore[union-attr]
         load_attestation_file(session.config)
 

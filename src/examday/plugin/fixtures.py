@@ -8,13 +8,13 @@ dependency fails the items that use it, quickly, naming it, and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from examday.config import ConfigError, ExamdayConfig, load_config
+from examday.plugin import prefetch
 from examday.plugin.guard import Guarded
 
 # Probe modules are imported inside their fixtures: a phase pays for the client
@@ -45,13 +45,23 @@ def thresholds(examday_config: ExamdayConfig) -> Any:
     return examday_config.thresholds
 
 
-@pytest.fixture(scope="session")
-def docker_engine(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
-    """The Docker engine the platform runs on (read-only use)."""
-    from examday.probes.docker import DockerProbe
+DOCKER_KEY = pytest.StashKey[Guarded[Any]]()
 
-    cfg = examday_config.docker
-    guarded = Guarded("docker", lambda: DockerProbe(cfg.base_url, timeout=cfg.timeout_seconds))
+
+def shared_docker(config: pytest.Config) -> Guarded[Any]:
+    """The run's one Docker client (lazy), shared by the fixture and the prefetch thread."""
+    if DOCKER_KEY not in config.stash:
+        from examday.probes.docker import DockerProbe
+
+        cfg = load_target_config(config).docker
+        config.stash[DOCKER_KEY] = Guarded("docker", lambda: DockerProbe(cfg.base_url, timeout=cfg.timeout_seconds))
+    return config.stash[DOCKER_KEY]
+
+
+@pytest.fixture(scope="session")
+def docker_engine(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
+    """The Docker engine the platform runs on (read-only use)."""
+    guarded = shared_docker(pytestconfig)
     yield guarded
     guarded.close()
 
@@ -100,9 +110,6 @@ def api(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     guarded.close()
 
 
-COMPOSE_PREFETCH_KEY = pytest.StashKey[Future[dict[str, Any]]]()
-
-
 def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:
     from examday.probes.compose import resolved_compose_config
 
@@ -111,18 +118,18 @@ def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:
                                    cfg.compose_project_name)
 
 
-def prefetch_compose_config(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start `compose config` in the background when a selected item will need it.
+def _read_backups(config: pytest.Config) -> Any:
+    from examday.facts.backups import read_backups
 
-    It is a separate program that takes about half a second to start; resolving
-    it while the first items run makes a phase no slower than the shell runbook.
-    """
+    return read_backups(shared_docker(config), load_target_config(config))
+
+
+def start_prefetch(config: pytest.Config, items: list[pytest.Item]) -> None:
     examday_config = load_target_config(config)
-    needed = any("compose_config" in getattr(node, "fixturenames", ()) for node in items)
-    if needed and examday_config.docker.compose_files:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="examday-compose")
-        config.stash[COMPOSE_PREFETCH_KEY] = pool.submit(_resolve_compose, examday_config)
-        pool.shutdown(wait=False)
+    jobs = {"backups": lambda: _read_backups(config)}
+    if examday_config.docker.compose_files:
+        jobs["compose_config"] = lambda: _resolve_compose(examday_config)
+    prefetch.start(config, items, jobs)
 
 
 @pytest.fixture(scope="session")
@@ -130,8 +137,13 @@ def compose_config(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -
     """The platform's compose configuration as the next `up` would apply it (resolved, not run)."""
     if not examday_config.docker.compose_files:
         pytest.skip("docker.compose_files is not configured: examday cannot read what the next restart applies")
-    prefetched = pytestconfig.stash.get(COMPOSE_PREFETCH_KEY, None)
-    return prefetched.result() if prefetched is not None else _resolve_compose(examday_config)
+    return prefetch.result(pytestconfig, "compose_config", lambda: _resolve_compose(examday_config))
+
+
+@pytest.fixture(scope="session")
+def backups(pytestconfig: pytest.Config) -> Any:
+    """The backups as [backup] describes them, with pg_restore's reading of the newest one."""
+    return prefetch.result(pytestconfig, "backups", lambda: _read_backups(pytestconfig))
 
 
 @pytest.fixture(scope="session")

@@ -120,5 +120,10 @@ class SandboxPaths:
         return self.state / "stage"
 
     @property
+    def volume_marker(self) -> Path:
+        """Which database volume this checkout made (name@created), to spot someone else's."""
+        return self.state / "postgres-volume"
+
+    @property
     def faults_file(self) -> Path:
         return self.state / "faults.json"

@@ -61,10 +61,10 @@ class SandboxState:
         self.paths = paths
 
     # -- secrets -------------------------------------------------------------
-    def ensure_secrets(self) -> bool:
-        """Make the sandbox's secrets unless they exist; True when they were made now."""
+    def ensure_secrets(self) -> None:
+        """Make the sandbox's secrets unless they exist."""
         if read_env_file(self.paths.secrets_env):
-            return False
+            return
         password = secrets.token_urlsafe(18)
         values = {
             "POSTGRES_PASSWORD": password,
@@ -80,7 +80,6 @@ class SandboxState:
         # examday.toml reads the database password from this file (postgres.password_file).
         self.paths.postgres_password.write_text(password + "\n")
         self.paths.postgres_password.chmod(0o600)
-        return True
 
     def secrets(self) -> dict[str, str]:
         return read_env_file(self.paths.secrets_env)
@@ -141,6 +140,15 @@ class SandboxState:
 
     def set_stage(self, stage: str) -> None:
         self.paths.stage_file.write_text(stage + "\n")
+
+    def volume_marker(self) -> str | None:
+        """The database volume this checkout made (see lifecycle), None before the first up."""
+        path = self.paths.volume_marker
+        return path.read_text().strip() if path.exists() else None
+
+    def set_volume_marker(self, marker: str | None) -> None:
+        if marker is not None:
+            self.paths.volume_marker.write_text(marker + "\n")
 
     def faults(self) -> dict[str, dict[str, Any]]:
         if not self.paths.faults_file.exists():

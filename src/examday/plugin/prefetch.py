@@ -1,0 +1,36 @@
+"""Slow, independent readings started in the background as the run begins.
+
+Some readings spend most of their time waiting on another program: `compose
+config` (a separate program that takes half a second to start) and
+`pg_restore --list` of the newest backup. When a selected item needs one, it is
+started at the end of collection on a worker thread and the fixture collects
+the result, so a phase takes about as long as its slowest reading rather than
+the sum of them. Nothing here runs unless an item asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+PREFETCH_KEY = pytest.StashKey[dict[str, Future[Any]]]()
+
+
+def start(config: pytest.Config, items: list[pytest.Item], jobs: dict[str, Callable[[], Any]]) -> None:
+    """Submit each job whose fixture (same name) a selected item uses."""
+    needed = {name for node in items for name in getattr(node, "fixturenames", ())}
+    wanted = {name: job for name, job in jobs.items() if name in needed}
+    if not wanted:
+        return
+    pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="examday-prefetch")
+    config.stash[PREFETCH_KEY] = {name: pool.submit(job) for name, job in wanted.items()}
+    pool.shutdown(wait=False)
+
+
+def result(config: pytest.Config, name: str, compute: Callable[[], Any]) -> Any:
+    """The prefetched value (or its exception), or `compute()` when nothing was prefetched."""
+    future = config.stash.get(PREFETCH_KEY, {}).get(name)
+    return future.result() if future is not None else compute()
