@@ -79,10 +79,11 @@ def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
       impact=Impact.HIGH,
       remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
                   "a backup that does not restore is no backup.")
-def test_newest_backup_restores_into_a_scratch_database(backups, docker_engine, examday_config, evidence):
+def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, examday_config, evidence):
     cfg = examday_config.backup
     if cfg.restore_test_dsn_env is None or not os.environ.get(cfg.restore_test_dsn_env):
         pytest.skip("no scratch database configured for a restore test ([backup] restore_test_dsn_env)")
+    backups = request.getfixturevalue("backups")  # only once the drill is configured
     newest = backups.newest
     assert newest is not None, f"no backup at {backups.where}"
     # The one write examday makes, and only into the scratch database the operator named.
