@@ -159,12 +159,19 @@ def backend_service(examday_config: ExamdayConfig, compose_config: dict[str, Any
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One item instance per configured TLS endpoint and per expected DNS record."""
+    """One item instance per configured TLS endpoint, expected DNS record and integrity invariant."""
+    if metafunc.definition.get_closest_marker("examday_item") is None:
+        return  # only checklist items: other tests may use these names for their own
     for name, values, ids in _config_parameters(metafunc):
         metafunc.parametrize(name, values or [None], ids=ids or ["none-configured"], indirect=True)
 
 
 def _config_parameters(metafunc: pytest.Metafunc) -> Iterator[tuple[str, list[Any], list[str]]]:
+    if "invariant" in metafunc.fixturenames:
+        from examday.facts.invariants import load_invariants
+
+        invariants = load_invariants()
+        yield "invariant", invariants, [i.name for i in invariants]
     wanted = {"tls_endpoint", "dns_record"} & set(metafunc.fixturenames)
     if not wanted:
         return
@@ -180,6 +187,13 @@ def _config_parameters(metafunc: pytest.Metafunc) -> Iterator[tuple[str, list[An
 def tls_endpoint(request: pytest.FixtureRequest) -> str:
     if request.param is None:
         pytest.skip("no TLS endpoints configured ([tls] endpoints, or an https [api] base_url)")
+    return request.param
+
+
+@pytest.fixture
+def invariant(request: pytest.FixtureRequest) -> Any:
+    if request.param is None:
+        pytest.skip("no invariant files in checks/sql/")
     return request.param
 
 

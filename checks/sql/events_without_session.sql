@@ -1,0 +1,5 @@
+-- Attempt events whose session does not exist.
+SELECT e.id AS event_id, e.event_type, e.session_id
+FROM attempt_events e
+LEFT JOIN test_sessions s ON s.id = e.session_id
+WHERE e.session_id IS NOT NULL AND s.id IS NULL
