@@ -111,12 +111,17 @@ class Output:
         return "".join(self.lines)
 
 
-def test_ctrl_c_ends_the_watch_cleanly_with_the_trend_written(watch_targets, tmp_path):
-    process = subprocess.Popen(
+def start_long_watch(target, tmp_path) -> subprocess.Popen[str]:
+    """A watch meant to run ten minutes: the test stops it."""
+    return subprocess.Popen(
         [sys.executable, "-m", "examday.cli.main", "watch", "--interval", "5s", "--for", "10m",
-         "--target", str(watch_targets.healthy), "--reports-dir", str(tmp_path)],
+         "--target", str(target), "--reports-dir", str(tmp_path)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def test_ctrl_c_ends_the_watch_cleanly_with_the_trend_written(watch_targets, tmp_path):
+    process = start_long_watch(watch_targets.healthy, tmp_path)
     output = Output(process)
     try:
         output.wait_for(r"^round 1 ", timeout=60)
@@ -138,11 +143,7 @@ def test_ctrl_c_ends_the_watch_cleanly_with_the_trend_written(watch_targets, tmp
 
 
 def test_sigterm_cuts_the_running_round_short(watch_targets, tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "examday.cli.main", "watch", "--interval", "5s", "--for", "10m",
-         "--target", str(watch_targets.healthy), "--reports-dir", str(tmp_path)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    process = start_long_watch(watch_targets.healthy, tmp_path)
     output = Output(process)
     try:
         deadline = time.monotonic() + 60
