@@ -321,6 +321,7 @@ def inject(sandbox: Sandbox, name: str) -> Fault:
     if name in active:
         raise SandboxError(f"fault {name} is already active",
                            f"clear it first: `examday sandbox fault --clear {name}`")
+    sandbox.require_own_stack(sandbox.platform())
     sandbox.report(f"injecting {name}: {fault.summary}")
     undo = fault.apply(sandbox)
     active[name] = {"since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "undo": undo}

@@ -87,6 +87,13 @@ class Sandbox:
             raise
         self.report(f"sandbox up in {time.monotonic() - started:.0f} s")
 
+    def require_own_stack(self, platform: RunningPlatform) -> None:
+        """Refuse to change a stack that another checkout started (its secrets are not ours)."""
+        current = postgres_volume_marker(platform)
+        if current is not None and current != self.state.volume_marker():
+            raise SandboxError("the running sandbox was started from another checkout of examday",
+                               "run `examday sandbox up` from this checkout first (it takes the stack over)")
+
     def _back_to_stage(self) -> None:
         """A whole-stack `up` starts every service: walk back to the recorded stage."""
         from examday.sandbox.stages import apply_stage  # stages builds on this module

@@ -17,6 +17,7 @@ def apply_stage(sandbox: Sandbox, name: str) -> Stage:
         raise SandboxError(f"unknown stage {name!r}", f"choose one of: {', '.join(STAGES)}")
     platform = sandbox.platform()
     platform.require("postgres")
+    sandbox.require_own_stack(platform)
     state, compose = sandbox.state, sandbox.compose
     sandbox.report(f"stage {name}: {stage.summary}")
     if not stage.students_answer:
