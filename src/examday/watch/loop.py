@@ -80,6 +80,7 @@ def _rounds(plan: WatchPlan, options: RoundOptions, layout: WatchLayout, info: W
         outcome.rounds.append(summary)
         write_trend(layout, info, outcome.rounds)
         display.round_ended(summary)
+        _cut_short(stop, display)  # a signal that came as the round ended: say so before stopping
         if stop.stopping:
             return
         next_start = max(next_start + plan.interval_s, time.monotonic())
@@ -92,6 +93,7 @@ def _wait_until(moment: float, stop: StopRequest, display: WatchDisplay) -> bool
             return False
         display.set_status(f"next round in {format_duration(max(1, round(left)))}")
         time.sleep(min(TICK_S, left))
+    _cut_short(stop, display)  # flush a notice queued during the last tick
     return not stop.stopping
 
 
