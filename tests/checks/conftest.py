@@ -25,6 +25,12 @@ def at_stage(sandbox: Sandbox, stage: str) -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="module")
+def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Baselines of these tests stay out of the repository's reports/."""
+    return tmp_path_factory.mktemp("baselines")
+
+
+@pytest.fixture(scope="module")
 def preexam_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
     yield from at_stage(sandbox, "preexam")
 

@@ -15,7 +15,8 @@ from typing import Any
 import tomli_w
 
 REPO = Path(__file__).resolve().parents[2]
-PATH_KEYS = {("api", "ca_bundle"), ("postgres", "password_file"), ("attestations", "file"), ("tls", "ca_bundle")}
+PATH_KEYS = {("api", "ca_bundle"), ("postgres", "password_file"), ("attestations", "file"), ("tls", "ca_bundle"),
+             ("canary", "password_file")}
 
 
 @dataclass
@@ -64,6 +65,18 @@ def run_checklist(marker: str, tmp_path: Path, *args: str, timeout: float = 300)
     seconds = time.monotonic() - started
     items = _parse_junit(junit) if junit.exists() else []
     return ChecklistRun(done.returncode, seconds, items, done.stdout + done.stderr)
+
+
+def failed_ids(run: ChecklistRun) -> set[str]:
+    return run.ids_with("failed") | run.ids_with("error")
+
+
+def checklist(phase: str, tmp_path: Path, baseline_dir: Path, window_minutes: float = 1.0,
+              *args: str) -> ChecklistRun:
+    """The phase against the sandbox, keeping baselines in `baseline_dir` (not the repository's reports/)."""
+    config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)},
+                            logs={"window_minutes": window_minutes})
+    return run_checklist(phase, tmp_path, f"--target={config}", *args)
 
 
 def _parse_junit(path: Path) -> list[ItemResult]:

@@ -12,7 +12,7 @@ import pytest
 from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
 from tests.checks.conftest import at_stage
-from tests.checks.runner import ChecklistRun, run_checklist, sandbox_config
+from tests.checks.runner import checklist, failed_ids
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -22,22 +22,6 @@ FREEZE_FAULTS = {
     "ready-degraded": {"FRZ-EPT-02"},
     "redis-down": {"FRZ-EPT-02"},
 }
-
-
-def failed_ids(run: ChecklistRun) -> set[str]:
-    return run.ids_with("failed") | run.ids_with("error")
-
-
-@pytest.fixture(scope="module")
-def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Baselines of these tests stay out of the repository's reports/."""
-    return tmp_path_factory.mktemp("baselines")
-
-
-def checklist(phase: str, tmp_path: Path, baseline_dir: Path, window_minutes: float = 1.0) -> ChecklistRun:
-    config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)},
-                            logs={"window_minutes": window_minutes})
-    return run_checklist(phase, tmp_path, f"--target={config}")
 
 
 # -- freeze ------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 
 from examday.cli.output import EXIT_INTERNAL, console, fail
-from examday.config import ConfigError, ExamdayConfig, load_config
+from examday.cli.target import TARGET_HELP, config_or_fail
+from examday.config import ExamdayConfig
 from examday.watch.charts import Limits
 from examday.watch.durations import DurationError, format_duration, parse_duration
 from examday.watch.layout import WatchLayout, new_watch_layout
@@ -22,7 +23,6 @@ from examday.watch.trend import WatchInfo
 INTERVAL_HELP = "time between round starts: 90s, 15m, 4h (a bare number is seconds)"
 FOR_HELP = "start rounds for this long, e.g. 4h (default: until Ctrl-C)"
 ROUND_TIMEOUT_HELP = "a round running longer is stopped and counts as failed"
-TARGET_HELP = "examday.toml of the target (default: $EXAMDAY_CONFIG, else ./examday.toml)"
 REPORTS_HELP = "the watch folder goes to DIR/<target>/watch-<time>/ (default: reports/ beside examday.toml)"
 
 
@@ -43,7 +43,7 @@ def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
     for flag, path in (("--sign-key", sign_key), ("--waivers", waivers), ("--attestations", attestations)):
         if path is not None and not path.expanduser().is_file():
             fail(f"{flag} {path}: no such file")
-    config = _config(target)
+    config = config_or_fail(target)
     options = RoundOptions(target=config.source_path or Path("examday.toml").absolute(), timeout_s=timeout_s,
                            operator=operator, attestations=_absolute(attestations),
                            strict_attestations=strict_attestations, sign_key=_absolute(sign_key),
@@ -64,13 +64,6 @@ def _duration(flag: str, text: str) -> float:
         return parse_duration(text)
     except DurationError as error:
         fail(f"{flag}: {error}")
-
-
-def _config(target: Optional[Path]) -> ExamdayConfig:
-    try:
-        return load_config(target)
-    except ConfigError as error:
-        fail(str(error))
 
 
 def _absolute(path: Optional[Path]) -> Optional[Path]:

@@ -10,6 +10,7 @@ from examday.config.sections import (
     ApiConfig,
     AttestationsConfig,
     BackupConfig,
+    CanaryConfig,
     BaselineConfig,
     DnsConfig,
     DockerConfig,
@@ -50,6 +51,7 @@ class ExamdayConfig(Section):
     prometheus: ServiceUrlConfig | None = None
     alertmanager: ServiceUrlConfig | None = None
     dashboard: ServiceUrlConfig | None = None
+    canary: CanaryConfig | None = None
     attestations: AttestationsConfig = Field(default_factory=AttestationsConfig)
 
     _source_path: Path | None = PrivateAttr(default=None)

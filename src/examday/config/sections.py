@@ -132,6 +132,7 @@ class ApiConfig(Section):
     health_path: str = "/health"
     ready_path: str = "ready"
     exam_mode_path: str | None = None
+    metrics_path: str = "/metrics"  # the backend's Prometheus endpoint
     ca_bundle: ExistingFile | None = None
     resolve: dict[Hostname, IpAddress] = Field(default_factory=dict)
     timeout_seconds: Seconds = 5
@@ -356,6 +357,20 @@ class ServiceUrlConfig(Section):
     timeout_seconds: Seconds = 5
 
 
+class CanaryConfig(PasswordFromEnvOrFile, Section):
+    """A dedicated student account the recovery phase signs in as, to prove sessions resume.
+
+    The one place examday writes to a target, and only through the platform's own
+    API as this student: it starts or resumes a session and saves one answer per run.
+    """
+
+    username: NonEmptyStr
+    exam_code: NonEmptyStr
+    login_path: str = "auth/login"
+    exams_path: str = "exams"
+    sessions_path: str = "sessions"
+
+
 class AttestationsConfig(Section):
     """Signed-off manual items. Unset ``file`` means attestations/<exam id or target name>.toml."""
 
@@ -366,6 +381,7 @@ __all__ = [
     "ApiConfig",
     "AttestationsConfig",
     "BackupConfig",
+    "CanaryConfig",
     "ContainerNames",
     "DnsConfig",
     "DnsRecord",

@@ -18,6 +18,8 @@ from typing import Any
 
 from examday.config import ExamdayConfig, config_digest
 from examday.facts.containers import find_containers
+from examday.facts.local_state import read_json, state_dir, write_json
+from examday.facts.losses import snapshot_sessions
 
 COUNTS_SQL = {
     "sessions": "SELECT count(*) FROM test_sessions",
@@ -44,9 +46,16 @@ class Baseline:
     config_digest: str = ""  # examday's own config at the freeze: evidence, not drift (thresholds may be tuned)
     migration_version: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # per session: answer rows, and the closed (submitted/expired) ones: what `losses` compares
+    session_answers: dict[str, int] = field(default_factory=dict)
+    closed_sessions: list[str] = field(default_factory=list)
 
     def as_evidence(self) -> dict[str, Any]:
-        return asdict(self)
+        evidence = asdict(self)
+        # thousands of session ids say nothing to a reader: the file keeps them, evidence counts them
+        evidence["session_answers"] = f"{len(self.session_answers)} sessions"
+        evidence["closed_sessions"] = f"{len(self.closed_sessions)} sessions"
+        return evidence
 
 
 def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
@@ -65,7 +74,9 @@ def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
         baseline.env_digests[container.name] = {k: _digest(v) for k, v in sorted(container.env.items())
                                                 if k in allow}
     baseline.migration_version = str(postgres.scalar(MIGRATION_SQL))
-    baseline.counts = {name: int(postgres.scalar(sql)) for name, sql in COUNTS_SQL.items()}
+    baseline.counts = current_counts(postgres)
+    snapshot = snapshot_sessions(postgres)
+    baseline.session_answers, baseline.closed_sessions = snapshot.answers, snapshot.closed
     return baseline
 
 
@@ -94,27 +105,26 @@ def drift(baseline: Baseline, now: Baseline) -> list[str]:
     return changes
 
 
+def current_counts(postgres: Any) -> dict[str, int]:
+    return {name: int(postgres.scalar(sql)) for name, sql in COUNTS_SQL.items()}
+
+
 def losses(baseline: Baseline, counts: dict[str, int]) -> list[str]:
-    """Counts that went down since the freeze: rows that should never disappear."""
+    """Totals that went down since the freeze: rows that should never disappear."""
     return [f"{name}: {counts[name]} now, {before} at the freeze"
             for name, before in baseline.counts.items() if counts.get(name, before) < before]
 
 
 def baseline_path(config: ExamdayConfig) -> Path:
-    return config.baseline.dir / config.target.name / (config.exam.id if config.exam else "current") / FILE_NAME
+    return state_dir(config) / FILE_NAME
 
 
 def save_baseline(baseline: Baseline, config: ExamdayConfig) -> Path:
     path = baseline_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(baseline), indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    write_json(path, asdict(baseline))
     return path
 
 
 def load_baseline(config: ExamdayConfig) -> Baseline | None:
-    path = baseline_path(config)
-    if not path.exists():
-        return None
-    return Baseline(**json.loads(path.read_text()))
+    data = read_json(baseline_path(config))
+    return None if data is None else Baseline(**data)

@@ -60,8 +60,13 @@ def _traefik(api_url: str, timeout: float) -> RouteHealth:
     return RouteHealth("traefik API", len(routers), unhealthy)
 
 
+def proxy_log_errors(docker: Any, config: ExamdayConfig, since: dt.datetime) -> list[str]:
+    """The proxy's error lines since `since`, each cut to 200 characters."""
+    return [line[:200] for line in docker.logs(config.docker.containers.proxy, since=since)
+            if ERROR_LINE.search(line)]
+
+
 def _log_errors(docker: Any, config: ExamdayConfig) -> RouteHealth:
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=config.proxy.log_window_minutes)
-    errors = [line[:200] for line in docker.logs(config.docker.containers.proxy, since=since)
-              if ERROR_LINE.search(line)]
+    errors = proxy_log_errors(docker, config, since)
     return RouteHealth(f"proxy log, last {config.proxy.log_window_minutes:g} min", 0, errors[:20])

@@ -75,7 +75,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.examday_catalog:
         from examday.plugin.catalog import print_catalog
 
-        print_catalog(selected)
+        print_catalog(selected, session.config.option.markexpr or "")
         session.items.clear()  # the catalog is the whole output of this run
     # Configuration and attestation-file errors surface here, once, before any item runs.
     from examday.plugin.fixtures import load_attestation_file, load_target_config, start_prefetch

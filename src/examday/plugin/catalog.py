@@ -10,19 +10,28 @@ from examday.checklist import PHASES
 from examday.plugin.items import meta_of, phases_of
 
 
-# The runbook's own order of sections within a phase.
-SECTION_ORDER = ["INF", "CFG", "MON", "COM", "CAP", "MOD", "JOB", "EPT", "SYS", "LAT", "ERR", "RED", "DRF",
-                 "INT", "OBS"]
+# The runbook's own order of sections within each phase.
+SECTION_ORDER = {
+    "preexam": ["INF", "CFG", "MON", "COM", "CAP"],
+    "freeze": ["MOD", "JOB", "EPT", "SYS"],
+    "during": ["LAT", "ERR", "SYS", "RED", "DRF"],
+    "postexam": ["INT", "MOD", "JOB", "MET"],
+    "recovery": ["HLT", "INT", "SES", "OBS"],
+}
 
 
-def _runbook_order(row: tuple[str, str, str, str, str]) -> tuple[int, int, str]:
-    item_id, phases = row[0], row[1].split(",")
-    section = item_id.split("-")[1]
-    phase = PHASES.index(phases[0]) if phases[0] in PHASES else len(PHASES)
-    return (phase, SECTION_ORDER.index(section) if section in SECTION_ORDER else len(SECTION_ORDER), item_id)
+def runbook_rank(item_id: str, phases: list[str], selected: str = "") -> tuple[int, int, str]:
+    """Sort key in the runbook's order. An item of several phases sorts where the run's
+    marker expression (`selected`, e.g. "recovery") places it, else under its first phase."""
+    words = set(selected.replace("(", " ").replace(")", " ").split())
+    phase = next((p for p in phases if p in words), phases[0] if phases else "")
+    sections = SECTION_ORDER.get(phase, [])
+    section = item_id.split("-")[1] if item_id.count("-") >= 2 else ""
+    return (PHASES.index(phase) if phase in PHASES else len(PHASES),
+            sections.index(section) if section in sections else len(sections), item_id)
 
 
-def catalog_rows(items: list[pytest.Item]) -> list[tuple[str, str, str, str, str]]:
+def catalog_rows(items: list[pytest.Item], selected: str = "") -> list[tuple[str, str, str, str, str]]:
     """(ID, phases, title, kind, impact) once per item ID, in the runbook's order."""
     rows: dict[str, tuple[str, str, str, str, str]] = {}
     for node in items:
@@ -30,11 +39,11 @@ def catalog_rows(items: list[pytest.Item]) -> list[tuple[str, str, str, str, str
         if meta is not None and meta.id not in rows:
             kind = "attested" if meta.manual else "automated"
             rows[meta.id] = (meta.id, ",".join(phases_of(node)), meta.title, kind, meta.impact.value)
-    return sorted(rows.values(), key=_runbook_order)
+    return sorted(rows.values(), key=lambda row: runbook_rank(row[0], row[1].split(","), selected))
 
 
-def print_catalog(items: list[pytest.Item]) -> None:
+def print_catalog(items: list[pytest.Item], selected: str = "") -> None:
     table = Table("ID", "phase", "runbook item", "kind", "impact", title="examday checklist")
-    for row in catalog_rows(items):
+    for row in catalog_rows(items, selected):
         table.add_row(*row)
     Console(highlight=False, width=140).print(table)

@@ -15,10 +15,8 @@ import pytest
 
 from examday.config import ConfigError, ExamdayConfig, load_config
 from examday.plugin import prefetch
-from examday.plugin.guard import Guarded
-
-# Probe modules are imported inside their fixtures: a phase pays for the client
-# libraries (docker, psycopg, redis, httpx) it uses, not for all of them.
+from examday.probes.for_target import api_probe, docker_probe, postgres_probe, redis_probe
+from examday.probes.guard import Guarded
 
 CONFIG_KEY = pytest.StashKey[ExamdayConfig]()
 
@@ -51,10 +49,7 @@ DOCKER_KEY = pytest.StashKey[Guarded[Any]]()
 def shared_docker(config: pytest.Config) -> Guarded[Any]:
     """The run's one Docker client (lazy), shared by the fixture and the prefetch thread."""
     if DOCKER_KEY not in config.stash:
-        from examday.probes.docker import DockerProbe
-
-        cfg = load_target_config(config).docker
-        config.stash[DOCKER_KEY] = Guarded("docker", lambda: DockerProbe(cfg.base_url, timeout=cfg.timeout_seconds))
+        config.stash[DOCKER_KEY] = docker_probe(load_target_config(config))
     return config.stash[DOCKER_KEY]
 
 
@@ -69,21 +64,7 @@ def docker_engine(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
 @pytest.fixture(scope="session")
 def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """One read-only database session with a statement timeout, opened on first use."""
-    from examday.probes.postgres import PostgresProbe
-
-    cfg = examday_config.postgres
-
-    def connect() -> PostgresProbe:
-        password = cfg.password.get_secret_value() if cfg.password else None
-        params: dict[str, Any] = {"host": cfg.host, "port": cfg.port, "dbname": cfg.dbname, "user": cfg.user}
-        if password:
-            params["password"] = password
-        if cfg.sslmode:
-            params["sslmode"] = cfg.sslmode
-        return PostgresProbe(statement_timeout_ms=cfg.statement_timeout_ms,
-                             connect_timeout=int(cfg.connect_timeout_seconds), **params)
-
-    guarded = Guarded("postgres", connect)
+    guarded = postgres_probe(examday_config)
     yield guarded
     guarded.close()
 
@@ -91,11 +72,7 @@ def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
 @pytest.fixture(scope="session")
 def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """Redis, read commands only."""
-    from examday.probes.redis import RedisProbe
-
-    cfg = examday_config.redis
-    password = cfg.password.get_secret_value() if cfg.password else None
-    guarded = Guarded("redis", lambda: RedisProbe(cfg.url, password=password, timeout=cfg.timeout_seconds))
+    guarded = redis_probe(examday_config)
     yield guarded
     guarded.close()
 
@@ -103,9 +80,7 @@ def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
 @pytest.fixture(scope="session")
 def api(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """The platform's API as clients reach it (through the TLS edge)."""
-    from examday.probes.http import HttpProbe
-
-    guarded = Guarded("api", lambda: HttpProbe.from_config(examday_config.api))
+    guarded = api_probe(examday_config)
     yield guarded
     guarded.close()
 
@@ -156,6 +131,17 @@ def backend_service(examday_config: ExamdayConfig, compose_config: dict[str, Any
         if container_name(compose_config, service) == wanted or service == "backend":
             return service
     pytest.fail(f"no service in the compose configuration runs container {wanted}")
+
+
+@pytest.fixture
+def exam_mode_now(docker_engine: Guarded[Any], postgres: Guarded[Any], api: Guarded[Any],
+                  compose_config: dict[str, Any], backend_service: str, examday_config: ExamdayConfig) -> Any:
+    """Exam mode from every source at once (configured, container env, live process, flag, app)."""
+    from examday.facts.exam_mode import observe_applied_mode
+    from examday.probes.compose import service_environment
+
+    return observe_applied_mode(docker_engine, postgres, api, service_environment(compose_config, backend_service),
+                                examday_config.docker.containers.backend, examday_config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -16,6 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ import pytest
 from examday.checklist import PHASES, ItemMeta
 from examday.config import ExamdayConfig, config_digest
 from examday.plugin import operator_name
-from examday.plugin.catalog import SECTION_ORDER
+from examday.plugin.catalog import runbook_rank
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message
 from examday.plugin.fixtures import ATTESTATION_KEY, load_target_config
@@ -69,6 +72,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     pytest_html_report.remove_temporary_folder(config)
+    recorder = config.pluginmanager.get_plugin(RECORDER_NAME)
+    if recorder is not None:
+        recorder.discard_attachments()
+
+
+@pytest.fixture
+def record_attachment(pytestconfig: pytest.Config) -> Callable[[str], Path]:
+    """`record_attachment("capture")`: a new folder whose files the run's record will include."""
+    recorder: Recorder = pytestconfig.pluginmanager.get_plugin(RECORDER_NAME)
+    return recorder.attachment_folder
+
+
+@pytest.fixture
+def record_redactor(pytestconfig: pytest.Config) -> Redactor:
+    """The run's redactor, for items that write files of their own."""
+    recorder: Recorder = pytestconfig.pluginmanager.get_plugin(RECORDER_NAME)
+    return recorder.redactor()
 
 
 class Recorder:
@@ -83,6 +103,7 @@ class Recorder:
         self.written: Path | None = None
         self.problem: str | None = None
         self._redactor: Redactor | None = None
+        self._attachments: Path | None = None
 
     # --- before any item runs ---------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -134,6 +155,19 @@ class Recorder:
         if self._redactor is None:
             self._redactor = Redactor(run_secrets(self.target()))
         return self._redactor
+
+    def attachment_folder(self, name: str) -> Path:
+        """A new, empty folder whose files go into the record under attachments/NAME/."""
+        if self._attachments is None:
+            self._attachments = Path(tempfile.mkdtemp(prefix="examday-attachments-"))
+        folder = self._attachments / name
+        if folder.exists():
+            raise ValueError(f"attachment {name!r} already exists in this run")
+        return folder
+
+    def discard_attachments(self) -> None:
+        if self._attachments is not None:
+            shutil.rmtree(self._attachments, ignore_errors=True)
 
     # --- per item -------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -251,15 +285,14 @@ class Recorder:
             items=sorted(self.items.values(), key=self._runbook_order))
 
     def _runbook_order(self, record: ItemRecord) -> tuple[int, int, str, int]:
-        phase = PHASES.index(record.phases[0]) if record.phases else len(PHASES)
-        section = record.id.split("-")[1]
-        section_index = SECTION_ORDER.index(section) if section in SECTION_ORDER else len(SECTION_ORDER)
-        return phase, section_index, record.id, self.order.get(record.nodeid, 0)
+        selected = self.config.getoption("markexpr") or ""
+        return (*runbook_rank(record.id, record.phases, selected), self.order.get(record.nodeid, 0))
 
     def _archive(self, run: RunRecord, session: pytest.Session) -> None:
         try:
             written = write_record(run, self.reports_dir(), self.redactor(),
                                    pytest_html=pytest_html_report.written_report(self.config),
+                                   attachments=self._attachments,
                                    sign_key=self.sign_key(), signer=self.signer(run))
             self.written = written.path
         except SigningError as error:

@@ -43,6 +43,7 @@ class HttpObservation:
     elapsed_ms: float
     request_id: str
     truncated: bool = False
+    body: bytes = field(default=b"", repr=False)  # whole (up to max_body_bytes); never in evidence
 
     @property
     def echoed_request_id(self) -> str | None:
@@ -50,7 +51,9 @@ class HttpObservation:
         return self.headers.get(REQUEST_ID_HEADER.lower())
 
     def as_evidence(self) -> dict[str, Any]:
-        return asdict(self)
+        evidence = asdict(self)
+        del evidence["body"]
+        return evidence
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class ReadyStatus:
 
     def failing_components(self) -> dict[str, ComponentCheck]:
         return {name: check for name, check in self.checks.items() if check.status != "ok"}
+
+    def describe(self) -> str:
+        """"ready says degraded: {'redis': 'down: ...'}": the status and what is failing."""
+        failing = {name: f"{check.status}: {check.message}" for name, check in self.failing_components().items()}
+        return f"ready says {self.status}: {failing or 'no component named'}"
 
     def as_evidence(self) -> dict[str, Any]:
         return {
@@ -104,7 +112,7 @@ class ExamModeStatus:
 
 
 class HttpProbe:
-    """GETs against one API base URL. Use as a context manager, or call close()."""
+    """GETs against one API base URL (and the canary's requests). Use as a context manager, or call close()."""
 
     def __init__(
         self,
@@ -173,19 +181,24 @@ class HttpProbe:
 
     def get(self, path: str) -> HttpObservation:
         """GET ``path``; any HTTP status is an observation, only a failed exchange raises."""
+        return self.request("GET", path)
+
+    def request(self, method: str, path: str, *, json_body: Any = None, bearer: str | None = None) -> HttpObservation:
+        """Any method, for the one place examday acts as a client of the platform's own API (the
+        canary student of the recovery phase): never used against the platform's internals."""
         url = self.url_for(path)
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
         try:
-            return self._exchange(url, request_id, started)
+            return self._exchange(method, url, request_id, started, json_body, bearer)
         except httpx.TimeoutException:
             raise ProbeTimeout(
-                f"GET {url}: no answer within {self.timeout_seconds:g}s. Check that the service is up "
+                f"{method} {url}: no answer within {self.timeout_seconds:g}s. Check that the service is up "
                 "and not overloaded, and the network path to it.",
                 dependency=self.dependency,
             ) from None
         except httpx.HTTPError as error:
-            raise self._translate(error, url) from None
+            raise self._translate(error, method, url) from None
 
     def health(self) -> HttpObservation:
         return self.get(self.health_path)
@@ -230,12 +243,16 @@ class HttpProbe:
 
     # -- the exchange --------------------------------------------------------------------
 
-    def _exchange(self, url: httpx.URL, request_id: str, started: float) -> HttpObservation:
+    def _exchange(self, method: str, url: httpx.URL, request_id: str, started: float, json_body: Any = None,
+                  bearer: str | None = None) -> HttpObservation:
         connect_url, headers, extensions = self._routing(url)
         headers[REQUEST_ID_HEADER] = request_id
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
         deadline = started + self.timeout_seconds
-        with self._client.stream("GET", connect_url, headers=headers, extensions=extensions) as response:
-            body, truncated = self._read_bounded(response, deadline, url)
+        with self._client.stream(method, connect_url, headers=headers, extensions=extensions,
+                                 json=json_body) as response:
+            body, truncated = self._read_bounded(response, deadline, method, url)
             elapsed_ms = (time.perf_counter() - started) * 1000
             text = body.decode(response.encoding or "utf-8", errors="replace")
             return HttpObservation(
@@ -247,6 +264,7 @@ class HttpProbe:
                 elapsed_ms=round(elapsed_ms, 3),
                 request_id=request_id,
                 truncated=truncated,
+                body=body,
             )
 
     def _routing(self, url: httpx.URL) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
@@ -258,7 +276,8 @@ class HttpProbe:
         extensions: dict[str, Any] = {"sni_hostname": url.host} if url.scheme == "https" else {}
         return url.copy_with(host=mapped_ip), headers, extensions
 
-    def _read_bounded(self, response: httpx.Response, deadline: float, url: httpx.URL) -> tuple[bytes, bool]:
+    def _read_bounded(self, response: httpx.Response, deadline: float, method: str,
+                      url: httpx.URL) -> tuple[bytes, bool]:
         """At most ``max_body_bytes`` of the body, within the probe's overall deadline."""
         chunks: list[bytes] = []
         size = 0
@@ -269,23 +288,23 @@ class HttpProbe:
                 return b"".join(chunks)[: self.max_body_bytes], True
             if time.perf_counter() > deadline:
                 raise ProbeTimeout(
-                    f"GET {url}: the body did not arrive within {self.timeout_seconds:g}s. "
+                    f"{method} {url}: the body did not arrive within {self.timeout_seconds:g}s. "
                     "Check the service's load and the network path.",
                     dependency=self.dependency,
                 )
         return b"".join(chunks), False
 
-    def _translate(self, error: httpx.HTTPError, url: httpx.URL) -> ProbeError:
+    def _translate(self, error: httpx.HTTPError, method: str, url: httpx.URL) -> ProbeError:
         certificate_problem = _certificate_problem(error)
         if certificate_problem:
             return Unreachable(
-                f"GET {url}: the TLS certificate was not accepted ({certificate_problem}). "
+                f"{method} {url}: the TLS certificate was not accepted ({certificate_problem}). "
                 f"Check api.ca_bundle and the certificate served for {url.host}.",
                 dependency=self.dependency,
             )
         if isinstance(error, httpx.RemoteProtocolError | httpx.DecodingError):
             return BadResponse(
-                f"GET {url}: the server did not answer with valid HTTP ({error}). "
+                f"{method} {url}: the server did not answer with valid HTTP ({error}). "
                 "Check that the URL points at the API and not at another service.",
                 dependency=self.dependency,
             )
@@ -293,12 +312,12 @@ class HttpProbe:
         reason = str(error) or type(error).__name__
         if isinstance(error, httpx.ConnectError):
             return Unreachable(
-                f"GET {url}: cannot connect to {target} ({reason}). Check that the service runs and "
+                f"{method} {url}: cannot connect to {target} ({reason}). Check that the service runs and "
                 "listens there, and api.resolve or DNS for the host.",
                 dependency=self.dependency,
             )
         return Unreachable(
-            f"GET {url}: the connection to {target} was closed or reset before an answer ({reason}). "
+            f"{method} {url}: the connection to {target} was closed or reset before an answer ({reason}). "
             "Check that this port serves HTTP (or HTTPS, as the URL says) and that the service is not restarting.",
             dependency=self.dependency,
         )

@@ -27,6 +27,7 @@ CHECKLIST_NAME = "checklist.html"
 PYTEST_HTML_NAME = "pytest-report.html"
 RESULTS_NAME = "results.json"
 JUNIT_NAME = "junit.xml"
+ATTACHMENTS_DIR = "attachments"  # what items produced for the record, one folder each
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,14 @@ def _partial(folder: Path) -> Path:
 
 
 def write_record(run: RunRecord, reports_dir: Path, redactor: Redactor, *, pytest_html: Path | None = None,
-                 sign_key: Path | None = None, signer: str = "operator") -> WrittenRecord:
+                 attachments: Path | None = None, sign_key: Path | None = None,
+                 signer: str = "operator") -> WrittenRecord:
     """Write the whole record; a SigningError after the folder is complete leaves it unsigned."""
     final = run_folder(reports_dir, run)
     staging = _partial(final)
     staging.mkdir(parents=True)
     try:
-        _write_files(run, staging, redactor, pytest_html)
+        _write_files(run, staging, redactor, pytest_html, _copy_attachments(attachments, staging, redactor))
         write_manifest(staging)
         staging.rename(final)
     except BaseException:
@@ -75,12 +77,31 @@ def write_record(run: RunRecord, reports_dir: Path, redactor: Redactor, *, pytes
     return WrittenRecord(final, signature)
 
 
-def _write_files(run: RunRecord, folder: Path, redactor: Redactor, pytest_html: Path | None) -> None:
+def _copy_attachments(source: Path | None, record: Path, redactor: Redactor) -> list[str]:
+    """Files items produced for the record (e.g. the metrics capture), text redacted once more."""
+    if source is None or not source.is_dir() or not any(source.iterdir()):
+        return []
+    target = record / ATTACHMENTS_DIR
+    for path in sorted(source.rglob("*")):
+        copy = target / path.relative_to(source)
+        if path.is_dir():
+            copy.mkdir(parents=True, exist_ok=True)
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            copy.write_text(redactor.text(path.read_text(encoding="utf-8")), encoding="utf-8")
+        except UnicodeDecodeError:
+            shutil.copyfile(path, copy)
+    return [ATTACHMENTS_DIR + "/"]
+
+
+def _write_files(run: RunRecord, folder: Path, redactor: Redactor, pytest_html: Path | None,
+                 attached: list[str]) -> None:
     def write(name: str, text: str) -> None:
         (folder / name).write_text(redactor.text(text), encoding="utf-8")
 
     files = [CHECKLIST_NAME] + ([PYTEST_HTML_NAME] if pytest_html else []) + [
-        RESULTS_NAME, JUNIT_NAME, VERIFY_NAME, MANIFEST_NAME, SIGNATURES_DIR + "/"]
+        RESULTS_NAME, JUNIT_NAME, VERIFY_NAME, MANIFEST_NAME, *attached, SIGNATURES_DIR + "/"]
     if pytest_html is not None:
         write(PYTEST_HTML_NAME, pytest_html.read_text(encoding="utf-8"))
     write(JUNIT_NAME, render_junit_xml(run))

@@ -17,8 +17,8 @@ from examday.report.redaction import secrets_in_env, url_password
 
 def config_secrets(config: ExamdayConfig) -> set[str]:
     found: set[str] = set()
-    for section in (config.postgres, config.redis):
-        if section.password is not None:
+    for section in (config.postgres, config.redis, config.canary):
+        if section is not None and section.password is not None:
             found.add(section.password.get_secret_value())
     redis_password = url_password(config.redis.url)
     if redis_password:

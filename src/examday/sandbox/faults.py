@@ -180,6 +180,57 @@ def _duplicate_removed(sandbox: Sandbox, undo: Undo) -> None:
     _psql(sandbox, f"DELETE FROM attempt_events WHERE id = {int(undo['event_id'])}")
 
 
+def _answer_after_submit(sandbox: Sandbox) -> Undo:
+    # A late write the API should have refused: one answer of a submitted session changed
+    # ten minutes after the submit.
+    row = _psql(sandbox, """
+        WITH target AS (
+            SELECT a.session_id, a.question_id, a.answered_at, a.updated_at FROM session_answers a
+            JOIN test_sessions s ON s.id = a.session_id
+            WHERE s.status = 'SUBMITTED' AND a.selected_index IS NOT NULL
+            ORDER BY s.submitted_at, a.question_id LIMIT 1)
+        UPDATE session_answers a SET answered_at = s.submitted_at + interval '10 minutes',
+                                     updated_at = s.submitted_at + interval '10 minutes'
+        FROM target t, test_sessions s
+        WHERE a.session_id = t.session_id AND a.question_id = t.question_id AND s.id = t.session_id
+        RETURNING t.session_id, t.question_id, t.answered_at, t.updated_at""").strip()
+    if not row:
+        raise SandboxError("no answered SUBMITTED session to write late into",
+                           "seed the sandbox first (`examday sandbox reset`)")
+    session_id, question_id, answered_at, updated_at = row.split("|")
+    return {"session_id": session_id, "question_id": question_id, "answered_at": answered_at,
+            "updated_at": updated_at}
+
+
+def _late_answer_undone(sandbox: Sandbox, undo: Undo) -> None:
+    _psql(sandbox, f"""
+        UPDATE session_answers SET answered_at = '{undo['answered_at']}', updated_at = '{undo['updated_at']}'
+        WHERE session_id = '{undo['session_id']}' AND question_id = '{undo['question_id']}'""")
+
+
+def _answer_lost(sandbox: Sandbox) -> Undo:
+    # A student's saved answer vanishes from an exam still in progress: no invariant sees
+    # it (an open session may have any number of answers); only the freeze baseline does.
+    row = _psql(sandbox, """
+        WITH target AS (
+            SELECT a.session_id, a.question_id FROM session_answers a
+            JOIN test_sessions s ON s.id = a.session_id
+            WHERE s.status = 'ACTIVE' AND a.selected_index IS NOT NULL
+            ORDER BY s.started_at, a.question_id LIMIT 1)
+        DELETE FROM session_answers a USING target t
+        WHERE a.session_id = t.session_id AND a.question_id = t.question_id
+        RETURNING row_to_json(a)""").strip()
+    if not row:
+        raise SandboxError("no answered ACTIVE session to lose an answer from",
+                           "seed the sandbox first (`examday sandbox reset`)")
+    return {"row": row}
+
+
+def _answer_restored(sandbox: Sandbox, undo: Undo) -> None:
+    row = str(undo["row"]).replace("'", "''")
+    _psql(sandbox, f"INSERT INTO session_answers SELECT * FROM json_populate_record(NULL::session_answers, '{row}')")
+
+
 def _uvicorn_worker_pids(sandbox: Sandbox) -> list[int]:
     """Worker pids as seen inside the backend container (the pids `kill` there understands)."""
     output = sandbox.platform().exec_checked("backend", ["ps", "-eo", "pid,ppid,args", "--no-headers"])
@@ -296,6 +347,10 @@ FAULTS: dict[str, Fault] = {
         Fault("orphan-answers", "answers whose session does not exist", _orphan_answers, _orphans_removed),
         Fault("duplicate-submit", "a second SESSION_SUBMITTED event for one session",
               _duplicate_submit, _duplicate_removed),
+        Fault("answer-after-submit", "an answer of a submitted session changed 10 minutes after the submit",
+              _answer_after_submit, _late_answer_undone),
+        Fault("answer-lost", "a saved answer deleted from a session still in progress",
+              _answer_lost, _answer_restored),
         Fault("backend-worker-killed", "one uvicorn worker process killed with SIGKILL",
               _backend_worker_killed, _backend_workers_restored),
         Fault("pool-pressure", "a long lock on attempt_events: answering requests hold the backend's pool",

@@ -100,6 +100,11 @@ class SandboxPaths:
         return self.state / "postgres-password"
 
     @property
+    def student_password(self) -> Path:
+        """The seeded students' password, for examday.toml's [canary] password_file."""
+        return self.state / "student-password"
+
+    @property
     def students_env(self) -> Path:
         return self.state / "students.env"
 

@@ -128,6 +128,7 @@ class Sandbox:
                 "students": [f"student{i:03d}" for i in range(1, SEED_STUDENTS + 1)],
                 "canary_student": "student200",
             })
+        state.ensure_student_password_file()
         # The simulated students use the accounts that start with no session.
         write_env_file(self.paths.students_env, {
             "SIMULATE_PASSWORD": state.credentials()["student_password"],

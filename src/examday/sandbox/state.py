@@ -128,6 +128,14 @@ class SandboxState:
         self.paths.credentials.write_text(json.dumps(credentials, indent=2) + "\n")
         self.paths.credentials.chmod(0o600)
 
+    def ensure_student_password_file(self) -> None:
+        """The canary's password as a file of its own (examday.toml reads secrets from files)."""
+        path = self.paths.student_password
+        password = self.credentials()["student_password"]
+        if not path.exists() or path.read_text() != password:
+            path.write_text(password)
+            path.chmod(0o600)
+
     def credentials(self) -> dict[str, Any]:
         if not self.paths.credentials.exists():
             return {}

@@ -1,0 +1,28 @@
+"""Reading Prometheus text: only declared counters are summed, other lines are counted as samples."""
+
+from __future__ import annotations
+
+from examday.facts.metrics import parse_counters
+
+TEXT = """# HELP http_requests_total Requests.
+# TYPE http_requests_total counter
+http_requests_total{method="GET",status="200"} 41
+http_requests_total{method="POST",status="201"} 1.0
+# TYPE db_pool_in_use gauge
+db_pool_in_use 7
+# TYPE process_restarts counter
+process_restarts_total 2
+broken line without value
+nan_metric NaN
+"""
+
+
+def test_sums_counters_only():
+    scrape = parse_counters(TEXT)
+    assert scrape.counter_total == 44.0
+    assert scrape.samples == 5  # the broken line is not a sample
+
+
+def test_an_empty_or_html_answer_has_no_samples():
+    assert parse_counters("").samples == 0
+    assert parse_counters("<html><body>login</body></html>").counter_total == 0
