@@ -86,8 +86,12 @@ def evidence_reference(reference: str, base_dir: Path) -> AttestationEvidence:
 def append_attestation(path: Path, attestation: Attestation) -> None:
     """Add one attestation to the file, keeping everything already in it."""
     existing = load_attestations(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {"attestation": [a.model_dump(exclude_none=True) for a in [*existing, attestation]]}
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(tomli_w.dumps(document), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(tomli_w.dumps(document), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as problem:
+        raise AttestationError(f"{path}: cannot write the attestation file ({problem}). "
+                               "Choose a path in a folder you can write to.") from None

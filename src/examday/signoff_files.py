@@ -15,6 +15,8 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from examday.config.messages import printable
+
 
 class Statement(Protocol):
     item: str
@@ -32,14 +34,22 @@ def load_statements(path: Path, file_model: type[BaseModel], key: str, error: ty
     if not path.exists():
         return []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: these files are written by hand too, and Windows editors start them with a byte-order mark.
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         return list(getattr(file_model.model_validate(data), key))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
         raise error(f"{path}: cannot read the {key} file: {problem}") from None
+    except RecursionError:  # tomllib descends once per level of nesting
+        raise error(f"{path}: cannot read the {key} file: arrays or tables nested too deeply. {hint}") from None
     except ValidationError as problem:
-        first = problem.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise error(f"{path}: {where}: {first['msg']}. {hint}") from None
+        raise error(f"{path}: {first_problem(problem)}. {hint}") from None
+
+
+def first_problem(problem: ValidationError) -> str:
+    """The first problem as ``place: what is wrong`` (``attestation.0.by: String should have...``)."""
+    first = problem.errors(include_url=False)[0]
+    where = ".".join(printable(str(part)) for part in first["loc"])  # a key may hold a newline
+    return f"{where}: {first['msg']}" if where else first["msg"]
 
 
 def newest_valid(statements: Sequence[S], item_id: str, moment: dt.datetime | None = None) -> S | None:

@@ -8,11 +8,13 @@ from typing import Optional
 
 import pytest
 import typer
+from pydantic import ValidationError
 
 from examday.attestations import Attestation, AttestationError, append_attestation, evidence_reference
 from examday.checklist import PHASES
 from examday.cli.output import EXIT_USAGE, console, fail
 from examday.config import ConfigError, load_config
+from examday.signoff_files import first_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,6 +53,6 @@ def attest(item_id: str = typer.Argument(..., help="e.g. PRE-COM-01"),
         append_attestation(path, attestation)
     except (ConfigError, AttestationError) as error:
         fail(str(error))
-    except ValueError as error:  # pydantic: a malformed ID, an empty note
-        fail(f"invalid attestation: {str(error).splitlines()[-1].strip()}")
+    except ValidationError as error:  # a malformed ID, an empty note
+        fail(f"invalid attestation: {first_problem(error)}")
     console.print(f"attested {item_id} by {by} at {now.isoformat()} in {path}")

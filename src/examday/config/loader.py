@@ -81,7 +81,8 @@ def _read_bytes(source: Path) -> bytes:
 
 def _parse_toml(raw: bytes, source: Path) -> dict[str, object]:
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte-order mark, which TOML does not expect.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"{source}: line {line} is not valid UTF-8. Save the file as UTF-8.", path=source) from None
@@ -89,6 +90,8 @@ def _parse_toml(raw: bytes, source: Path) -> dict[str, object]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: invalid TOML {_toml_error_text(error)}. Fix the syntax there.", path=source) from None
+    except RecursionError:  # tomllib descends once per level of [[[...]]] or {a = {b = ...}}
+        raise ConfigError(f"{source}: invalid TOML: arrays or tables nested too deeply. Fix the structure.", path=source) from None
 
 
 def _toml_error_text(error: tomllib.TOMLDecodeError) -> str:

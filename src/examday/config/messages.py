@@ -8,6 +8,7 @@ never echoed: a misplaced password must not end up in a terminal log.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 import typing
 from pathlib import Path
@@ -24,6 +25,7 @@ _EXPECTED_BY_TYPE = {
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",
+    "finite_number": "a finite number",
     "float_parsing": "a number",
     "float_type": "a number",
     "bool_parsing": "true or false",
@@ -41,6 +43,9 @@ _EXPECTED_BY_TYPE = {
 }
 
 _BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# pydantic's place for "the key of this table entry is invalid": the key itself already names it.
+_DICT_KEY_MARKER = "[key]"
 
 
 def config_error_from_validation(error: ValidationError, path: Path, root: type[BaseModel]) -> ConfigError:
@@ -68,6 +73,8 @@ def _describe(problem: ErrorDetails, key: str, root: type[BaseModel]) -> str:
     if kind == "examday_invalid":
         problem_text = problem["msg"].replace("{found}", found)
         return f"{key}: {problem_text}; expected {context['expected']}. {context['hint']}"
+    if kind == "value_error":  # a validator's own ValueError: its text is the reason
+        return f"{key}: found {found}, but {context.get('error', problem['msg'])}. Fix the value."
     return f"{key}: found {found}; expected {_expected(kind, context, problem['msg'])}. Fix the value."
 
 
@@ -99,6 +106,8 @@ def _expected(kind: str, context: dict[str, Any], pydantic_message: str) -> str:
             return f"a number {sign} {context[bound]}"
     if kind == "too_short":
         return f"at least {context.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"at most {context.get('max_length')} item(s)"
     return pydantic_message[0].lower() + pydantic_message[1:]
 
 
@@ -111,7 +120,7 @@ def _found(value: Any, key: str) -> str:
         return f"{value} (a number)"
     if isinstance(value, str):
         shown = value if len(value) <= _MAX_FOUND_CHARS else value[: _MAX_FOUND_CHARS - 3] + "..."
-        return f'"{shown}" (a string)'
+        return f'"{printable(shown)}" (a string)'
     if isinstance(value, dt.datetime):
         zone = "with" if value.tzinfo else "without"
         return f"{value.isoformat()} ({zone} a UTC offset)"
@@ -122,6 +131,11 @@ def _found(value: Any, key: str) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+def printable(text: str) -> str:
+    """Control characters as escapes (``\\n``): the message stays one line, and shows what is there."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _dotted_key(problem: ErrorDetails) -> str:
@@ -137,10 +151,10 @@ def _join(loc: tuple[Any, ...] | list[Any]) -> str:
     for part in loc:
         if isinstance(part, int):
             key += f"[{part}]"
-        else:
+        elif part != _DICT_KEY_MARKER:
             text = str(part)
-            # TOML quotes keys holding dots (resolve."api.exam.localhost"): so do we.
-            text = f'"{text}"' if "." in text else text
+            # TOML quotes keys that are not bare (resolve."api.exam.localhost"): so do we.
+            text = text if _BARE_KEY.fullmatch(text) else f'"{printable(text)}"'
             key = f"{key}.{text}" if key else text
     return key
 

@@ -66,7 +66,8 @@ class ExamdayConfig(Section):
     def _tls_follows_api(self) -> ExamdayConfig:
         # The API's edge is the certificate that matters most: check it unless told otherwise.
         if "endpoints" not in self.tls.model_fields_set and self.api.base_url.startswith("https://"):
-            self.tls.endpoints = [f"{self.api.host}:{self.api.port}"]
+            host = f"[{self.api.host}]" if ":" in self.api.host else self.api.host  # an IPv6 literal
+            self.tls.endpoints = [f"{host}:{self.api.port}"]
         if self.tls.ca_bundle is None:
             self.tls.ca_bundle = self.api.ca_bundle
         self.tls.resolve = {**self.api.resolve, **self.tls.resolve}

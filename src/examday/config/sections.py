@@ -6,6 +6,7 @@ because other teams run other platforms.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from examday.config.secrets import PasswordFromEnvOrFile, read_secret
 from examday.config.types import (
+    Days,
     EnvVarName,
     ExistingDir,
     ExistingFile,
@@ -37,15 +39,20 @@ from examday.config.types import (
     Seconds,
     SqlIdentifier,
     UrlPrefix,
+    WholeDays,
+    WindowMinutes,
     invalid,
     split_host_port,
 )
 
 
 class Section(BaseModel):
-    """A table of examday.toml: unknown keys are errors, never silently ignored."""
+    """A table of examday.toml: unknown keys are errors, never silently ignored.
 
-    model_config = ConfigDict(extra="forbid")
+    TOML has ``inf`` and ``nan``: no threshold, window or margin means anything with them.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class TargetConfig(Section):
@@ -177,8 +184,8 @@ class TlsConfig(Section):
     endpoints: list[HostPort] = Field(default_factory=list)
     ca_bundle: ExistingFile | None = None
     resolve: dict[Hostname, IpAddress] = Field(default_factory=dict)
-    min_days_left: NonNegativeInt = 14
-    margin_after_exam_days: Annotated[float, Field(ge=0)] = 7
+    min_days_left: WholeDays = 14
+    margin_after_exam_days: Days = 7
     timeout_seconds: Seconds = 5
 
     def host_ports(self) -> list[tuple[str, int]]:
@@ -187,16 +194,47 @@ class TlsConfig(Section):
 
 def _rdata_type(value: str) -> str:
     try:
-        dns.rdatatype.from_text(value)
+        rdtype = dns.rdatatype.from_text(value)
     except Exception:
-        raise invalid("a DNS record type such as A, AAAA, CNAME, TXT", "Use the record type's name.") from None
+        rdtype = dns.rdatatype.NONE
+    # Meta-types (ANY, AXFR, OPT...) are questions, not records a name can be expected to hold.
+    if rdtype == dns.rdatatype.NONE or dns.rdatatype.is_metatype(rdtype):
+        raise invalid("a DNS record type such as A, AAAA, CNAME, TXT", "Use the record type's name.")
     return value.upper()
+
+
+_ADDRESS_VERSIONS = {"A": 4, "AAAA": 6}
 
 
 class DnsRecord(Section):
     name: Hostname
     type: Annotated[str, AfterValidator(_rdata_type)] = "A"
     expected: list[str]
+
+    @model_validator(mode="after")
+    def _addresses_in_canonical_form(self) -> DnsRecord:
+        # The probe reports "::1", never "0:0::1": an address written another way would never match.
+        version = _ADDRESS_VERSIONS.get(self.type)
+        if version is not None:
+            self.expected = [_address_of_version(text, version, self.type) for text in self.expected]
+        return self
+
+
+def _address_of_version(text: str, version: int, rtype: str) -> str:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        address = None
+    if address is None or address.version != version:
+        raise invalid(
+            f"IPv{version} addresses for an {rtype} record",
+            "List the addresses the name must resolve to.",
+            problem="found {address}, which is not an IPv{version} address",
+            key="expected",
+            address=f'"{text}"',
+            version=version,
+        )
+    return str(address)
 
 
 class DnsConfig(Section):
@@ -223,7 +261,7 @@ class LogsConfig(Section):
     sampled_paths: list[str] = Field(default_factory=lambda: ["/health", "/metrics", "/v1/health", "/"])
     slow_ms: Annotated[float, Field(gt=0)] = 500
     very_slow_ms: Annotated[float, Field(gt=0)] = 1500
-    window_minutes: Annotated[float, Field(gt=0)] = 15
+    window_minutes: WindowMinutes = 15
     max_line_bytes: Annotated[int, Field(ge=256)] = 65536
 
 
@@ -297,7 +335,7 @@ class PlatformConfig(Section):
 
 
 class ThresholdsConfig(Section):
-    cert_days: NonNegativeInt = 14
+    cert_days: WholeDays = 14
     backup_max_age_hours: Annotated[float, Field(gt=0)] = 26
     p95_ms: Annotated[float, Field(gt=0)] = 500
     error_rate: Fraction = 0.01
@@ -319,7 +357,7 @@ class ProxyConfig(Section):
     admin_url: HttpBaseUrl | None = None
     timeout_seconds: Seconds = 5
     # Without an admin API: error lines in the proxy's log over this window fail the item.
-    log_window_minutes: Annotated[float, Field(gt=0)] = 15
+    log_window_minutes: WindowMinutes = 15
 
 
 class BaselineConfig(Section):

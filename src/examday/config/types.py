@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -122,6 +122,17 @@ def _hostname(value: str) -> str:
     return value.lower()
 
 
+def _is_host(value: str) -> bool:
+    """A host name or an IP address; an IDN counts by its ASCII form, the one resolvers and TLS see."""
+    if _is_ip(value):
+        return True
+    try:
+        ascii_name = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_HOSTNAME.match(ascii_name))
+
+
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
@@ -176,9 +187,11 @@ def split_host_port(text: str, default_port: int | None = None) -> tuple[str, in
 
 def _host_port(value: str) -> str:
     try:
-        split_host_port(value)
+        host, _ = split_host_port(value)
     except ValueError:
-        raise invalid('"host:port", e.g. "api.exam.localhost:8443"', "Write each endpoint as host:port.") from None
+        host = ""
+    if not _is_host(host):
+        raise invalid('"host:port", e.g. "api.exam.localhost:8443"', "Write each endpoint as host:port.")
     return value
 
 
@@ -192,10 +205,30 @@ def _resolver_address(value: str) -> str:
     return value
 
 
+def _url_parts(value: str, expected: str, hint: str) -> SplitResult:
+    """``urlsplit``, refusing what it lets through only to fail later: blanks, a port out of range, a broken [ipv6]."""
+    try:
+        parts = urlsplit(value)
+        usable = parts.port != 0  # .port raises for "99999" or "abc"
+    except ValueError:
+        usable = False
+    if not usable or any(char.isspace() or not char.isprintable() for char in value):
+        raise _bad_url(value, expected, hint)
+    return parts
+
+
+def _bad_url(value: str, expected: str, hint: str) -> PydanticCustomError:
+    # A URL holding credentials is not echoed: its password would land in a terminal log.
+    problem = "found a URL not shown here (it holds credentials)" if "@" in value else "found {found}"
+    return invalid(expected, hint, problem=problem)
+
+
 def _http_base_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid('an http(s) URL such as "https://api.exam.localhost:8443"', "Give scheme, host and, if not default, port.")
+    expected = 'an http(s) URL such as "https://api.exam.localhost:8443"'
+    hint = "Give scheme, host and, if not default, a port from 1 to 65535."
+    parts = _url_parts(value, expected, hint)
+    if parts.scheme not in ("http", "https") or not _is_host(parts.hostname or ""):
+        raise _bad_url(value, expected, hint)
     if parts.password:
         raise invalid(
             "a URL without credentials",
@@ -206,9 +239,10 @@ def _http_base_url(value: str) -> str:
 
 
 def _redis_url(value: str) -> str:
-    parts = urlsplit(value)
+    expected, hint = 'a redis URL such as "redis://127.0.0.1:6379/0"', "Use the redis://host:port/db form."
+    parts = _url_parts(value, expected, hint)
     if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
-        raise invalid('a redis URL such as "redis://127.0.0.1:6379/0"', "Use the redis://host:port/db form.")
+        raise _bad_url(value, expected, hint)
     if parts.password or parts.username:
         raise invalid(
             "a URL without credentials",
@@ -233,6 +267,11 @@ UrlPrefix = Annotated[str, AfterValidator(_url_prefix)]
 # --- numbers ---------------------------------------------------------------------
 
 Seconds = Annotated[float, Field(gt=0, le=600)]
+# Spans added to or taken from today's date, bounded so that the date stays representable:
+# no certificate lives ten years, and a log window is about the recent past.
+Days = Annotated[float, Field(ge=0, le=3650)]
+WholeDays = Annotated[int, Field(ge=0, le=3650)]
+WindowMinutes = Annotated[float, Field(gt=0, le=10080)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Percent = Annotated[float, Field(ge=0, le=100)]

@@ -20,7 +20,7 @@ def recent_log_summary(docker: Any, config: ExamdayConfig, minutes: float | None
     """Analyse the backend's log lines of the last `minutes` (default: logs.window_minutes)."""
     window = minutes if minutes is not None else config.logs.window_minutes
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=window)
-    lines = docker.logs(log_container(config), since=since)
+    lines = docker.logs(log_container(config), since=since, max_line_bytes=config.logs.max_line_bytes)
     return analyze_lines(lines, LogSettings.from_config(config.logs), since=since)
 
 

@@ -22,6 +22,7 @@ import requests.exceptions
 
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
 from examday.probes.host import PROC_LISTING_SCRIPT, ProcessInfo, parse_process_listing
+from examday.probes.logs import decoded_lines
 
 DEPENDENCY = "docker"
 COMPOSE_SERVICE_LABEL = "com.docker.compose.service"
@@ -311,30 +312,28 @@ class DockerProbe:
         return self._call("stats", lambda: container.stats(stream=False))  # type: ignore[no-any-return]
 
     # logs --------------------------------------------------------------------------------
-    def logs(self, name: str, since: datetime | None = None, tail: int | None = None) -> Iterator[str]:
-        """Log lines (stdout and stderr) as they stream from the engine, decoded, no newline."""
+    def logs(self, name: str, since: datetime | None = None, tail: int | None = None,
+             max_line_bytes: int = 65536) -> Iterator[str]:
+        """Log lines (stdout and stderr) as they stream from the engine, decoded, no newline.
+
+        A line longer than ``max_line_bytes`` is cut to one byte more (the log analyzer then
+        counts it as oversized): one huge line must cost neither memory nor time.
+        """
         container = self._get_container(name)
         chunks = self._call("logs", lambda: container.logs(
             stream=True, follow=False, stdout=True, stderr=True,
             since=since.timestamp() if since is not None else None,
             tail=tail if tail is not None else "all",
         ))
-        return self._lines(chunks)
+        return self._lines(chunks, max_line_bytes)
 
-    def _lines(self, chunks: Iterator[bytes]) -> Iterator[str]:
-        pending = b""
+    def _lines(self, chunks: Iterator[bytes], max_line_bytes: int) -> Iterator[str]:
         try:
-            for chunk in chunks:
-                pending += chunk
-                *complete, pending = pending.split(b"\n")
-                for line in complete:
-                    yield line.rstrip(b"\r").decode("utf-8", "replace")
+            yield from decoded_lines(chunks, max_line_bytes)
         except ProbeError:
             raise
         except Exception as error:
             raise translate_engine_error(error, "logs", self._engine_name()) from error
-        if pending:
-            yield pending.decode("utf-8", "replace")
 
     # images ------------------------------------------------------------------------------
     def image_present(self, ref: str) -> bool:

@@ -492,7 +492,8 @@ class LogAnalyzer:
         self._tallies.max_ms = max(self._tallies.max_ms, max(pending))  # on a tie, max() keeps the earlier
         record = self._histogram.record_value
         for latency_ms, count in pending.items():
-            record(min(int(latency_ms * 1000) or 1, _HISTOGRAM_MAX_US), count)
+            # Capped before int(): a logged 1e306 ms is inf in microseconds, and int(inf) raises.
+            record(int(min(latency_ms * 1000, _HISTOGRAM_MAX_US)) or 1, count)
         pending.clear()
 
     def _latency(self) -> LatencySummary | None:
@@ -551,6 +552,12 @@ def split_lines(chunks: Iterable[bytes], max_line_bytes: int = 65536) -> Iterato
             start = newline + 1
     if buffer:
         yield bytes(buffer).rstrip(b"\r")
+
+
+def decoded_lines(chunks: Iterable[bytes], max_line_bytes: int = 65536) -> Iterator[str]:
+    """``split_lines`` as text, for readers that search lines: an invalid UTF-8 byte becomes U+FFFD."""
+    for line in split_lines(chunks, max_line_bytes):
+        yield line.decode("utf-8", "replace")
 
 
 def normalize_sql(statement: str) -> str:

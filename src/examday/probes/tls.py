@@ -73,7 +73,14 @@ def inspect_certificate(
     except ssl.SSLCertVerificationError as error:
         verify_error = error.verify_message or str(error)
         der = _handshake(host, port, connect_ip, timeout, _unverified_context())
-    return _observe(host, port, connect_ip, der, verify_error)
+    try:
+        return _observe(host, port, connect_ip, der, verify_error)
+    except ValueError as error:  # OpenSSL took it, but its names or extensions break X.509's rules
+        raise BadResponse(
+            f"{_where(host, port, connect_ip)}: the certificate served cannot be read ({error}). "
+            "Reissue it: a client library may refuse it too.",
+            dependency=DEPENDENCY,
+        ) from None
 
 
 def hostname_matches(certificate: x509.Certificate, host: str) -> bool:
@@ -85,8 +92,17 @@ def hostname_matches(certificate: x509.Certificate, host: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return any(_dns_name_matches(name, host) for name in sans.get_values_for_type(x509.DNSName))
+        name = _ascii_name(host)
+        return any(_dns_name_matches(pattern, name) for pattern in sans.get_values_for_type(x509.DNSName))
     return address in sans.get_values_for_type(x509.IPAddress)
+
+
+def _ascii_name(host: str) -> str:
+    """An IDN as certificates carry it (``xn--`` A-labels): the form ssl sends as SNI and verifies."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def _dns_name_matches(pattern: str, host: str) -> bool:
@@ -111,7 +127,7 @@ def _unverified_context() -> ssl.SSLContext:
 def _handshake(host: str, port: int, connect_ip: str | None, timeout: float, context: ssl.SSLContext) -> bytes:
     """DER bytes of the leaf, after a handshake that sends ``host`` as SNI. Bounded by ``timeout``."""
     address = connect_ip or host
-    where = f"{host}:{port}" + (f" (at {connect_ip})" if connect_ip else "")
+    where = _where(host, port, connect_ip)
     deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((address, port), timeout=timeout) as raw:
@@ -141,6 +157,10 @@ def _handshake(host: str, port: int, connect_ip: str | None, timeout: float, con
     if not der:
         raise BadResponse(f"{where}: the server sent no certificate.", dependency=DEPENDENCY)
     return der
+
+
+def _where(host: str, port: int, connect_ip: str | None) -> str:
+    return f"{host}:{port}" + (f" (at {connect_ip})" if connect_ip else "")
 
 
 def _observe(host: str, port: int, connect_ip: str | None, der: bytes, verify_error: str | None) -> CertificateObservation:
