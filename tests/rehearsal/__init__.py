@@ -1,0 +1,1 @@
+"""Tests of the rehearsal load generator against real local HTTP servers."""

@@ -1,0 +1,166 @@
+"""FakePlatform: the sessions API in memory, over real HTTP(S) on loopback, for the student tests.
+
+A fake, and named so: the real backend needs the sandbox's PostgreSQL, and the
+sandbox is not for these tests. It answers the endpoints, bodies and auth of
+sandbox/backend/app/routes (login, exams, sessions, state, answers, submit),
+keeps what it stored where a test can read it (the stand-in for the database
+the ledger is reconciled against), and can misbehave on request: fail every
+n-th answer with a 503, forget every token as a restart would, or leave the
+options out of the questions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fixtures.network_servers import (
+    CannedApiHandler,
+    IssuedCertificate,
+    _QuietServer,
+    _Running,
+    _server_context,
+    _TlsServer,
+)
+
+EXAM = {"id": "6f1c2d1e-0000-4000-8000-000000000001", "code": "CARD-101", "title": "Cardiology",
+        "duration_seconds": 3600, "question_count": 5}
+QUESTIONS = [(f"00000000-0000-4000-8000-00000000000{n}", 4 if n % 2 else 3) for n in range(1, 6)]
+
+
+@dataclass
+class FakePlatform:
+    passwords: dict[str, str]
+    fail_every_nth_answer: int = 0
+    questions_without_options: bool = False  # a body of another shape than the API promises
+    tokens: dict[str, str] = field(default_factory=dict)  # token -> username
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stored: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (session, question) -> value
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (username, "POST /v1/sessions/{id}/answers")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _answers_seen: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def forget_tokens(self) -> None:
+        """What a restart with a fresh token store does: every student gets a 401 next."""
+        with self.lock:
+            self.tokens.clear()
+
+    def handle(self, method: str, path: str, token: str | None, body: Any) -> tuple[int, Any]:
+        with self.lock:
+            user = self.tokens.get(token or "")
+            request = f"{method} {re.sub(r'[0-9a-f-]{36}', '{id}', path)}"
+            self.requests.append((user or body.get("username") or "?", request))
+            if (method, path) == ("POST", "/v1/auth/login"):
+                return self._login(body)
+            if user is None:
+                return 401, {"detail": "invalid token"}
+            return self._route(method, path, user, body)
+
+    def requests_of(self, username: str) -> list[str]:
+        return [request for user, request in self.requests if user == username]
+
+    def count(self, request: str) -> int:
+        return sum(seen == request for _, seen in self.requests)
+
+    def _login(self, body: Any) -> tuple[int, Any]:
+        if self.passwords.get(body.get("username")) != body.get("password"):
+            return 401, {"detail": "invalid credentials"}
+        token = uuid.uuid4().hex
+        self.tokens[token] = body["username"]
+        return 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}
+
+    def _route(self, method: str, path: str, user: str, body: Any) -> tuple[int, Any]:
+        if (method, path) == ("GET", "/v1/exams"):
+            return 200, [EXAM]
+        if (method, path) == ("POST", "/v1/sessions"):
+            return self._create(user, body)
+        match = re.fullmatch(r"/v1/sessions/([^/]+)/(state|answers|submit)", path)
+        session = self.sessions.get(match.group(1)) if match else None
+        if session is None or session["user"] != user:
+            return 404, {"detail": "session not found"}
+        return getattr(self, f"_{match.group(2)}")(session, body)  # type: ignore[union-attr]
+
+    def _create(self, user: str, body: Any) -> tuple[int, Any]:
+        if body.get("exam_id") != EXAM["id"]:
+            return 404, {"detail": "exam not found"}
+        for session in self.sessions.values():
+            if session["user"] == user and session["status"] == "ACTIVE":
+                return 200, _public(session)
+        session = {"id": str(uuid.uuid4()), "user": user, "exam_id": EXAM["id"], "status": "ACTIVE",
+                   "total_questions": len(QUESTIONS)}
+        self.sessions[session["id"]] = session
+        return 201, _public(session)
+
+    def _state(self, session: dict[str, Any], _: Any) -> tuple[int, Any]:
+        questions = [{"position": p, "question_id": q, "prompt": f"Q{p}", "options": [f"o{i}" for i in range(n)]}
+                     for p, (q, n) in enumerate(QUESTIONS, 1)]
+        if self.questions_without_options:
+            questions = [{k: v for k, v in q.items() if k != "options"} for q in questions]
+        answers = [{"session_id": sid, "question_id": qid, "selected_index": value}
+                   for (sid, qid), value in self.stored.items() if sid == session["id"]]
+        return 200, {"session": _public(session), "remaining_seconds": 3000, "questions": questions,
+                     "answers": answers}
+
+    def _answers(self, session: dict[str, Any], body: Any) -> tuple[int, Any]:
+        if self.fail_every_nth_answer and next(self._answers_seen) % self.fail_every_nth_answer == 0:
+            return 503, {"detail": "injected failure"}
+        if session["status"] != "ACTIVE":
+            return 409, {"detail": f"session is {session['status']}"}
+        options = dict(QUESTIONS).get(body.get("question_id"))
+        value = body.get("selected_index")
+        if options is None or not (value is None or 0 <= value < options):
+            return 422, {"detail": "bad answer"}
+        self.stored[(session["id"], body["question_id"])] = value
+        return 200, {"session_id": session["id"], "question_id": body["question_id"], "selected_index": value}
+
+    def _submit(self, session: dict[str, Any], _: Any) -> tuple[int, Any]:
+        session["status"] = "SUBMITTED"  # idempotent: a repeated submit returns the same result
+        return 200, {"session_id": session["id"], "status": "SUBMITTED"}
+
+
+def _public(session: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in session.items() if key != "user"}
+
+
+class FakePlatformHandler(CannedApiHandler):
+    """The platform's response headers and keep-alive come from the canned API's handler."""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if method == "POST" and self.headers.get("Content-Type") != "application/json":
+            self._send_json({"detail": "expected application/json"}, status=415)
+            return
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        status, reply = self.server.platform.handle(method, self.path, token, json.loads(raw) if raw else {})  # type: ignore[attr-defined]
+        self._send_json(reply, status=status)
+
+
+@contextmanager
+def running(platform: FakePlatform, certificate: IssuedCertificate | None = None) -> Iterator[int]:
+    """Serve ``platform`` on 127.0.0.1 (over TLS with ``certificate``); yields the port."""
+    if certificate is None:
+        server: _QuietServer = _QuietServer(("127.0.0.1", 0), FakePlatformHandler)
+    else:
+        server = _TlsServer(_server_context(certificate))
+        server.RequestHandlerClass = FakePlatformHandler
+    server.platform = platform  # type: ignore[attr-defined]
+    servers = _Running()
+    try:
+        yield servers.start(server)
+    finally:
+        servers.stop()
