@@ -8,11 +8,13 @@ from examday.checklist import Impact, item
 from examday.facts.baseline import drift, load_baseline, take_baseline
 from examday.facts.connections import connection_use
 from examday.facts.containers import find_containers
+from examday.facts.key_metrics import Reading, from_prometheus_or
 from examday.facts.logs import recent_log_summary
 from examday.facts.resources import over_thresholds, resource_evidence, sample_resources
 
 pytestmark = pytest.mark.during
 RUNBOOK = "During Exam / Monitoring"
+LOGS = "backend logs (request.end)"
 
 
 @pytest.fixture(scope="module")
@@ -24,29 +26,32 @@ def log_window(docker_engine, examday_config):
 @item("DUR-LAT-01", "Request latency (p95 should be < 500ms)", runbook=RUNBOOK,
       remediation="Check the database pool and slow queries (`slow_sql` in the backend's logs) and container "
                   "CPU; the evidence names the slowest routes.")
-def test_p95_latency_under_threshold(log_window, examday_config, evidence):
+def test_p95_latency_under_threshold(log_window, prometheus_or_none, examday_config, evidence):
     limit = examday_config.thresholds.p95_ms
     latency = log_window.latency
-    evidence.record(source="backend logs (request.end)", window_minutes=examday_config.logs.window_minutes,
-                    requests=log_window.requests, sampled_left_out=log_window.sampled_requests,
-                    latency_ms=latency, p95_limit_ms=limit, slowest_routes=log_window.slow_routes[:5])
-    if latency is None:
-        pytest.skip(f"no request.end lines in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
-    assert latency.p95_ms < limit, f"p95 is {latency.p95_ms:.0f} ms over {log_window.requests} requests (limit {limit:g} ms)"
+    p95 = from_prometheus_or(prometheus_or_none, examday_config, "p95_seconds_query", 1000.0,
+                             lambda: Reading(latency.p95_ms if latency else None, LOGS))
+    evidence.record(p95_ms=p95, p95_limit_ms=limit, window_minutes=examday_config.logs.window_minutes,
+                    logged_requests=log_window.requests, logged_latency_ms=latency,
+                    slowest_routes=log_window.slow_routes[:5])
+    if p95.value is None:
+        pytest.skip(f"no requests in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
+    assert p95.value < limit, f"p95 is {p95.value:.0f} ms (limit {limit:g} ms; from {p95.source})"
 
 
 @item("DUR-ERR-01", "Error rates (should be < 1%)", runbook=RUNBOOK,
       remediation="Read the 5xx lines (`docker logs <backend> --tail=200 | grep -E 'error|ERROR'`), then the "
                   "proxy, Redis and the database (runbook: High Error Rate).")
-def test_error_rate_under_threshold(log_window, examday_config, evidence):
+def test_error_rate_under_threshold(log_window, prometheus_or_none, examday_config, evidence):
     limit = examday_config.thresholds.error_rate
-    evidence.record(requests=log_window.requests, status_classes=log_window.status_classes,
-                    rate_limited_429=log_window.rate_limited, error_rate=log_window.error_rate, limit=limit)
-    if log_window.error_rate is None:
-        pytest.skip(f"no request.end lines in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
-    assert log_window.error_rate < limit, (
-        f"{log_window.server_errors} of {log_window.requests} requests answered 5xx "
-        f"({log_window.error_rate:.2%}, limit {limit:.0%})")
+    rate = from_prometheus_or(prometheus_or_none, examday_config, "error_rate_query", 1.0,
+                              lambda: Reading(log_window.error_rate, LOGS))
+    evidence.record(error_rate=rate, limit=limit, logged_requests=log_window.requests,
+                    logged_status_classes=log_window.status_classes, logged_429=log_window.rate_limited)
+    if rate.value is None:
+        pytest.skip(f"no requests in the last {examday_config.logs.window_minutes:g} min: no traffic to measure")
+    assert rate.value < limit, (f"{rate.value:.2%} of requests answered 5xx (limit {limit:.0%}; from {rate.source}); "
+                                f"the logs show {log_window.server_errors} of {log_window.requests}")
 
 
 @item("DUR-LAT-02", "Slow requests and slow queries (> 500 ms, > 1500 ms, slow_sql)", runbook=RUNBOOK,
@@ -68,12 +73,16 @@ def test_very_slow_requests_rare(log_window, examday_config, evidence):
 @item("DUR-SYS-01", "Database connection pool usage (should be < 80%)", runbook=RUNBOOK,
       remediation="If the pool is exhausted: find the slow queries holding connections; raising pool_size "
                   "needs a restart (runbook: High Latency, step 4).")
-def test_pool_usage_under_threshold(docker_engine, postgres, examday_config, evidence):
+def test_pool_usage_under_threshold(docker_engine, postgres, prometheus_or_none, examday_config, evidence):
     use = connection_use(docker_engine, postgres, examday_config)
     limit = examday_config.thresholds.pool_usage
-    evidence.record(**use.as_evidence(), limit=limit)
-    assert use.pool_usage < limit, (f"the backend holds {use.backend_connections} of its {use.capacity.capacity} "
-                                    f"pooled connections ({use.pool_usage:.0%}, limit {limit:.0%})")
+    usage = from_prometheus_or(prometheus_or_none, examday_config, "pool_usage_query", 1.0,
+                               lambda: Reading(use.pool_usage, "pg_stat_activity, against workers x "
+                                                               "(pool_size + max_overflow)"))
+    evidence.record(usage=usage, limit=limit, pg_stat_activity=use.as_evidence())
+    assert usage.value is not None and usage.value < limit, (
+        f"the backend's pools are {usage.value or 0:.0%} used (limit {limit:.0%}; from {usage.source}); "
+        f"pg_stat_activity shows {use.backend_connections} of its {use.capacity.capacity} pooled connections")
 
 
 @item("DUR-SYS-02", "Container CPU/memory usage", runbook=RUNBOOK,

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from examday.checklist import Impact, item
+from examday.facts.alerting import send_test_alert
 from examday.facts.containers import find_containers, log_handling
+from examday.facts.scrape_targets import persistently_down
 from examday.facts.logs import recent_log_summary, request_id_logged
 
 pytestmark = pytest.mark.preexam
@@ -45,35 +47,65 @@ def test_every_container_rotates_or_ships_its_logs(docker_engine, examday_config
     assert not unbounded, f"logs neither rotated nor shipped: {', '.join(unbounded)}"
 
 
-@item("PRE-MON-03", "Verify observability tools are working", runbook=RUNBOOK, impact=Impact.HIGH,
-      remediation="Fix the Prometheus targets that are down (see their lastError).")
-def test_prometheus_targets_up(examday_config, evidence):
-    if examday_config.prometheus is None:
-        pytest.skip("no Prometheus configured ([prometheus] url)")
-    import httpx
-
-    answer = httpx.get(f"{examday_config.prometheus.url.rstrip('/')}/api/v1/targets",
-                       timeout=examday_config.prometheus.timeout_seconds)
-    targets = answer.json()["data"]["activeTargets"]
-    down = [f"{t['labels'].get('job')}@{t['scrapeUrl']}: {t.get('lastError')}" for t in targets if t["health"] != "up"]
-    evidence.record(targets=len(targets), down=down)
-    assert targets and not down, f"Prometheus targets down: {down}" if down else "Prometheus has no targets"
+@item("PRE-MON-03", "Verify observability tools are working: every Prometheus target up", runbook=RUNBOOK,
+      impact=Impact.HIGH,
+      remediation="Bring back the targets named (their lastError says why the scrape fails): a target that is "
+                  "down is a blind spot during the exam.")
+def test_prometheus_targets_up(prometheus, evidence):
+    targets, still_down = persistently_down(prometheus)
+    down = [f"{t.job} {t.url}: {t.last_error or t.health}" for t in still_down]
+    evidence.record(targets={t.job: t.health for t in targets}, down=down)
+    assert targets, "Prometheus has no active targets: it scrapes nothing"
+    assert not down, f"Prometheus targets down: {'; '.join(down)}"
 
 
-@item("PRE-MON-04", "Test alerting (if configured)", runbook=RUNBOOK, impact=Impact.HIGH,
-      remediation="Make Alertmanager healthy with a receiver configured.")
-def test_alertmanager_healthy_with_a_receiver(examday_config, evidence):
-    if examday_config.alertmanager is None:
-        pytest.skip("no Alertmanager configured ([alertmanager] url)")
-    import httpx
+@item("PRE-MON-06", "Verify observability tools are working: the alert rules are loaded and evaluate",
+      runbook=RUNBOOK, impact=Impact.HIGH,
+      remediation="Load the missing rules into Prometheus (rule_files, then reload) and fix those whose "
+                  "evaluation fails: an alert that is not evaluated never fires.")
+def test_alert_rules_loaded(prometheus, examday_config, evidence):
+    rules = prometheus.alert_rules()
+    expected = examday_config.prometheus.expected_alerts
+    missing = sorted(set(expected) - {r.name for r in rules})
+    broken = [f"{r.name}: {r.last_error}" for r in rules if r.health == "err"]
+    evidence.record(rules={r.name: {"health": r.health, "state": r.state} for r in rules}, expected=expected,
+                    missing=missing, broken=broken)
+    assert rules, "Prometheus has no alert rules loaded"
+    assert not missing, f"alert rules not loaded: {', '.join(missing)}"
+    assert not broken, f"alert rules failing to evaluate: {'; '.join(broken)}"
 
-    base = examday_config.alertmanager.url.rstrip("/")
-    timeout = examday_config.alertmanager.timeout_seconds
-    health = httpx.get(f"{base}/-/healthy", timeout=timeout)
-    receivers = httpx.get(f"{base}/api/v2/receivers", timeout=timeout).json()
-    evidence.record(healthy=health.status_code, receivers=[r.get("name") for r in receivers])
-    assert health.status_code == 200, f"Alertmanager /-/healthy answered {health.status_code}"
+
+@item("PRE-MON-04", "Test alerting (if configured): Alertmanager ready, every receiver with an integration",
+      runbook=RUNBOOK, impact=Impact.HIGH,
+      remediation="Give each receiver a working integration (webhook, email, Slack, PagerDuty...) and reload "
+                  "Alertmanager: a receiver without one swallows every alert routed to it.")
+def test_alertmanager_ready_with_receivers(alertmanager, evidence):
+    alertmanager.ready()
+    receivers = alertmanager.receivers()
+    evidence.record(receivers={r.name: r.integrations for r in receivers})
     assert receivers, "Alertmanager has no receiver: alerts would go nowhere"
+    silent = [r.name for r in receivers if not r.integrations]
+    assert not silent, f"receiver(s) without any integration, alerts routed there go nowhere: {', '.join(silent)}"
+
+
+@item("PRE-MON-07", "Test alerting: a test alert reaches the receiver through Alertmanager, then resolves",
+      runbook=RUNBOOK, impact=Impact.HIGH,
+      remediation="Follow the alert's path: Alertmanager's log (`docker logs <alertmanager>`) names failed "
+                  "notifications; check the receiver's URL, credentials and the route that matches "
+                  "alertname=ExamdayTestAlert.")
+def test_test_alert_delivered_and_resolved(alertmanager, examday_config, pytestconfig, evidence):
+    if examday_config.target.kind != "sandbox" and not pytestconfig.getoption("examday_fire_test_alert"):
+        pytest.skip("sends a real alert to the on-call receiver: run with --fire-test-alert to do it")
+    cfg = examday_config.alertmanager
+    delivery = send_test_alert(alertmanager.probe, cfg.receiver_record_url, cfg.delivery_timeout_seconds)
+    evidence.record(**delivery.as_evidence())
+    assert delivery.delivered_after_s is not None, (
+        f"the test alert {delivery.test_id} was not delivered within {cfg.delivery_timeout_seconds:g}s "
+        f"(checked by {delivery.confirmed_by})")
+    assert not delivery.failed_notifications, f"notifications failed meanwhile: {delivery.failed_notifications}"
+    assert delivery.resolved_after_s is not None, (
+        f"the test alert {delivery.test_id} was delivered but its resolution was not, within "
+        f"{cfg.delivery_timeout_seconds:g}s: it may page on-call until it times out")
 
 
 @item("PRE-MON-05", "Check dashboard access (Traefik, if needed)", runbook=RUNBOOK, impact=Impact.MEDIUM,

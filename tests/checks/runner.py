@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 import tomllib
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ class ItemResult:
     name: str
     outcome: str  # passed | failed | skipped | error
     message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,7 +44,7 @@ class ChecklistRun:
 
 
 def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
-    """A copy of the repository's examday.toml with absolute paths and some keys replaced."""
+    """A copy of the repository's examday.toml with absolute paths and some keys replaced (None removes one)."""
     data = tomllib.loads((REPO / "examday.toml").read_text())
     for section, key in PATH_KEYS:
         if key in data.get(section, {}):
@@ -50,6 +52,8 @@ def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
     data["docker"]["compose_files"] = [str(REPO / f) for f in data["docker"]["compose_files"]]
     for section, values in section_overrides.items():
         data.setdefault(section, {}).update(values)
+        for key in [k for k, v in values.items() if v is None]:  # None: remove the key
+            del data[section][key]
     path = tmp_path / "examday.toml"
     path.write_text(tomli_w.dumps(data))
     return path
@@ -90,5 +94,6 @@ def _parse_junit(path: Path) -> list[ItemResult]:
                 outcome = {"failure": "failed"}.get(tag, tag)
                 message = element.get("message") or (element.text or "")
                 break
-        results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message))
+        evidence = json.loads(props.get("examday_evidence") or "{}")
+        results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence))
     return results

@@ -15,9 +15,9 @@ RESOURCES = {"exam_platform_backend": {"cpu_pct": 41.5, "memory_pct": 25.1, "mem
 
 def during_results(p95_outcome: str = "passed") -> dict:
     run = run_of(
-        item("DUR-LAT-01", p95_outcome, evidence={"latency_ms": {"p50_ms": 10, "p95_ms": 612.5}, "requests": 40}),
-        item("DUR-ERR-01", evidence={"error_rate": 0.0025, "requests": 40}),
-        item("DUR-SYS-01", evidence={"pool_usage": 0.5, "backend_connections": 10}),
+        item("DUR-LAT-01", p95_outcome, evidence={"p95_ms": {"value": 612.5, "source": "logs"}, "requests": 40}),
+        item("DUR-ERR-01", evidence={"error_rate": {"value": 0.0025, "source": "logs"}, "logged_requests": 40}),
+        item("DUR-SYS-01", evidence={"usage": {"value": 0.5, "source": "prometheus"}, "pg_stat_activity": {}}),
         item("DUR-SYS-02", evidence={"resources": RESOURCES}),
         item("DUR-DRF-01", "error", evidence={}),
         phase="during")

@@ -22,6 +22,8 @@ from examday.config.sections import (
     ProxyConfig,
     RedisConfig,
     Section,
+    PrometheusConfig,
+    AlertmanagerConfig,
     ServiceUrlConfig,
     StagingConfig,
     TargetConfig,
@@ -48,8 +50,8 @@ class ExamdayConfig(Section):
     proxy: ProxyConfig = Field(default_factory=ProxyConfig)
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     staging: StagingConfig | None = None
-    prometheus: ServiceUrlConfig | None = None
-    alertmanager: ServiceUrlConfig | None = None
+    prometheus: PrometheusConfig | None = None
+    alertmanager: AlertmanagerConfig | None = None
     dashboard: ServiceUrlConfig | None = None
     canary: CanaryConfig | None = None
     attestations: AttestationsConfig = Field(default_factory=AttestationsConfig)

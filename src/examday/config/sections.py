@@ -395,6 +395,33 @@ class ServiceUrlConfig(Section):
     timeout_seconds: Seconds = 5
 
 
+class PrometheusConfig(ServiceUrlConfig):
+    """Prometheus: its targets and rules (pre-exam), and optionally the during phase's figures."""
+
+    # Alert rules that must be loaded and healthy (none listed: at least one rule).
+    expected_alerts: list[NonEmptyStr] = Field(default_factory=list)
+    # During: read p95 (seconds), the 5xx share and pool usage from these queries instead of
+    # the backend's logs; the logs stay the fallback when a query fails or has no data.
+    # {window} becomes the during window (logs.window_minutes), e.g. "900s".
+    during_queries: bool = False
+    p95_seconds_query: NonEmptyStr = (
+        'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket'
+        '{route!~"/health|/metrics"}[{window}])))')
+    error_rate_query: NonEmptyStr = (
+        '(sum(rate(http_requests_total{status=~"5.."}[{window}])) or vector(0))'
+        ' / sum(rate(http_requests_total[{window}]))')
+    pool_usage_query: NonEmptyStr = "sum(db_pool_checked_out_connections) / sum(db_pool_size)"
+
+
+class AlertmanagerConfig(ServiceUrlConfig):
+    """Alertmanager, and how a test alert's delivery is confirmed."""
+
+    # Where the receiver's own record of delivered alerts can be read (the sandbox's webhook
+    # sink); without it, delivery is confirmed by Alertmanager's notification counters.
+    receiver_record_url: HttpBaseUrl | None = None
+    delivery_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60
+
+
 class CanaryConfig(PasswordFromEnvOrFile, Section):
     """A dedicated student account the recovery phase signs in as, to prove sessions resume.
 
@@ -430,6 +457,8 @@ __all__ = [
     "PlatformConfig",
     "PostgresConfig",
     "RedisConfig",
+    "PrometheusConfig",
+    "AlertmanagerConfig",
     "ServiceUrlConfig",
     "StagingConfig",
     "TargetConfig",

@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from examday.config import ExamdayConfig
-from examday.probes.errors import BadResponse, ProbeTimeout, Unreachable
+from examday.probes.json_api import get_json
 
 ERROR_LINE = re.compile(r'"level"\s*:\s*"(error|fatal|panic)"|level=(error|fatal)|\berror\b', re.IGNORECASE)
 
@@ -34,27 +32,15 @@ def route_health(docker: Any, config: ExamdayConfig) -> RouteHealth:
     return _log_errors(docker, config)
 
 
-def _get_json(url: str, timeout: float) -> Any:
-    try:
-        answer = httpx.get(url, timeout=timeout, trust_env=False)
-    except httpx.TimeoutException as error:
-        raise ProbeTimeout(f"{url} did not answer within {timeout:g}s", dependency="proxy") from error
-    except httpx.HTTPError as error:
-        raise Unreachable(f"{url}: {error}", dependency="proxy") from error
-    if answer.status_code != 200:
-        raise BadResponse(f"{url} answered {answer.status_code}", dependency="proxy")
-    return answer.json()
-
-
 def _caddy(admin_url: str, timeout: float) -> RouteHealth:
     # Caddy counts failed dials per upstream; a healthy upstream has none outstanding.
-    upstreams = _get_json(f"{admin_url.rstrip('/')}/reverse_proxy/upstreams", timeout)
+    upstreams = get_json(f"{admin_url.rstrip('/')}/reverse_proxy/upstreams", timeout, "proxy")
     unhealthy = [f"{u['address']} ({u.get('fails', 0)} failures)" for u in upstreams if u.get("fails", 0)]
     return RouteHealth("caddy admin API", len(upstreams), unhealthy)
 
 
 def _traefik(api_url: str, timeout: float) -> RouteHealth:
-    routers = _get_json(f"{api_url.rstrip('/')}/http/routers", timeout)
+    routers = get_json(f"{api_url.rstrip('/')}/http/routers", timeout, "proxy")
     unhealthy = [f"{r.get('name')} ({r.get('status')}: {', '.join(r.get('error', []) or [])})"
                  for r in routers if r.get("status") != "enabled"]
     return RouteHealth("traefik API", len(routers), unhealthy)

@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the attestation file to use instead of [attestations] file")
     group.addoption("--operator", dest="examday_operator", default=None,
                     help="who runs this checklist (default: $EXAMDAY_OPERATOR or $USER)")
+    group.addoption("--fire-test-alert", action="store_true", dest="examday_fire_test_alert",
+                    help="send a test alert through Alertmanager to the on-call receiver (done anyway on "
+                         "the sandbox; never done on another target without this option)")
     group.addoption("--examday-catalog", action="store_true", dest="examday_catalog",
                     help="print the selected checklist items and exit")
 

@@ -15,7 +15,14 @@ import pytest
 
 from examday.config import ConfigError, ExamdayConfig, load_config
 from examday.plugin import prefetch
-from examday.probes.for_target import api_probe, docker_probe, postgres_probe, redis_probe
+from examday.probes.for_target import (
+    alertmanager_probe,
+    api_probe,
+    docker_probe,
+    postgres_probe,
+    prometheus_probe,
+    redis_probe,
+)
 from examday.probes.guard import Guarded
 
 CONFIG_KEY = pytest.StashKey[ExamdayConfig]()
@@ -83,6 +90,30 @@ def api(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     guarded = api_probe(examday_config)
     yield guarded
     guarded.close()
+
+
+def _configured_or_skip(guarded: Guarded[Any] | None, name: str) -> Guarded[Any]:
+    if guarded is None:
+        pytest.skip(f"no {name} configured ([{name.lower()}] url)")
+    return guarded
+
+
+@pytest.fixture(scope="session")
+def prometheus(examday_config: ExamdayConfig) -> Guarded[Any]:
+    """Prometheus' API; items that need it skip, saying so, when [prometheus] is not configured."""
+    return _configured_or_skip(prometheus_probe(examday_config), "Prometheus")
+
+
+@pytest.fixture(scope="session")
+def prometheus_or_none(examday_config: ExamdayConfig) -> Guarded[Any] | None:
+    """Prometheus when configured, else None: for items that fall back to their own measurements."""
+    return prometheus_probe(examday_config)
+
+
+@pytest.fixture(scope="session")
+def alertmanager(examday_config: ExamdayConfig) -> Guarded[Any]:
+    """Alertmanager's API; items that need it skip, saying so, when [alertmanager] is not configured."""
+    return _configured_or_skip(alertmanager_probe(examday_config), "Alertmanager")
 
 
 def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:

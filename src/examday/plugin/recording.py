@@ -234,8 +234,10 @@ class Recorder:
     def _attach_properties(self, report: pytest.TestReport, record: ItemRecord, item: pytest.Item) -> None:
         """Phase and redacted evidence for pytest's own --junitxml and for pytest-html's columns."""
         evidence = self.redactor().value(evidence_of(item).as_dict())
-        report.user_properties.append(("examday_phase", ",".join(record.phases)))
-        report.user_properties.append(("examday_evidence", json.dumps(evidence, sort_keys=True)))
+        properties = [("examday_phase", ",".join(record.phases)),
+                      ("examday_evidence", json.dumps(evidence, sort_keys=True))]
+        report.user_properties.extend(properties)  # pytest-html reads the call's report
+        item.user_properties.extend(properties)  # --junitxml reads the teardown's, made from the item's
 
     # --- pytest-html columns ------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)

@@ -52,3 +52,17 @@ def api_probe(config: ExamdayConfig) -> Guarded[Any]:
     from examday.probes.http import HttpProbe
 
     return Guarded("api", lambda: HttpProbe.from_config(config.api))
+
+
+def prometheus_probe(config: ExamdayConfig) -> Guarded[Any] | None:
+    from examday.probes.prometheus import PrometheusProbe
+
+    cfg = config.prometheus
+    return None if cfg is None else Guarded("prometheus", lambda: PrometheusProbe(cfg.url, cfg.timeout_seconds))
+
+
+def alertmanager_probe(config: ExamdayConfig) -> Guarded[Any] | None:
+    from examday.probes.alertmanager import AlertmanagerProbe
+
+    cfg = config.alertmanager
+    return None if cfg is None else Guarded("alertmanager", lambda: AlertmanagerProbe(cfg.url, cfg.timeout_seconds))

@@ -9,6 +9,7 @@ kept in .state/faults.json with what is needed to undo them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -331,6 +332,66 @@ def _slow_endpoint_fixed(sandbox: Sandbox, _undo: Undo) -> None:
     _release_locks(sandbox)
 
 
+SCRAPE_WAIT_SECONDS = 30
+
+
+def _wait_for_scrape(sandbox: Sandbox, job: str, health: str) -> None:
+    """Until Prometheus' own view of `job` is `health`: the fault is in effect when the command returns."""
+    deadline = time.monotonic() + SCRAPE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        _code, answer = sandbox.platform().exec("prometheus", ["curl", "-fsS", "http://localhost:9090/api/v1/targets"])
+        try:
+            targets = json.loads(answer)["data"]["activeTargets"]
+        except (ValueError, KeyError, TypeError):
+            targets = []
+        if any(t["labels"].get("job") == job and t.get("health") == health for t in targets):
+            return
+        time.sleep(1)
+    raise SandboxError(f"Prometheus did not see its {job} target {health} within {SCRAPE_WAIT_SECONDS} s",
+                       "see `examday sandbox logs prometheus`")
+
+
+def _exporter_down(sandbox: Sandbox) -> Undo:
+    sandbox.compose.stop("postgres_exporter")
+    _wait_for_scrape(sandbox, "postgres", "down")
+    return {}
+
+
+def _exporter_up(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.compose.start("postgres_exporter")
+    sandbox.wait_healthy(sandbox.platform(), services=("postgres_exporter",))
+    _wait_for_scrape(sandbox, "postgres", "up")
+
+
+# A receiver with no integration: Alertmanager accepts alerts and delivers them nowhere,
+# the way a receiver whose webhook was deleted from the config does.
+SILENT_ALERTMANAGER_CONFIG = """\
+route:
+  receiver: on-call
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+receivers:
+  - name: on-call
+"""
+
+
+def _reload_alertmanager(sandbox: Sandbox) -> None:
+    sandbox.platform().exec_checked("alertmanager", ["curl", "-fsS", "-X", "POST", "http://localhost:9093/-/reload"])
+
+
+def _alertmanager_no_receiver(sandbox: Sandbox) -> Undo:
+    sandbox.state.write_alertmanager_config(SILENT_ALERTMANAGER_CONFIG)
+    _reload_alertmanager(sandbox)
+    return {}
+
+
+def _alertmanager_receiver_back(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.state.write_alertmanager_config()
+    _reload_alertmanager(sandbox)
+
+
 FAULTS: dict[str, Fault] = {
     f.name: f
     for f in (
@@ -357,6 +418,10 @@ FAULTS: dict[str, Fault] = {
               _pool_pressure, _pool_released),
         Fault("slow-endpoint", "saving an answer takes up to 1 s (repeated short locks on attempt_events)",
               _slow_endpoint, _slow_endpoint_fixed),
+        Fault("prometheus-target-down", f"{CONTAINERS['postgres_exporter']} stopped: Prometheus cannot scrape it",
+              _exporter_down, _exporter_up),
+        Fault("alertmanager-no-receiver", "Alertmanager's receiver has no integration: alerts go nowhere",
+              _alertmanager_no_receiver, _alertmanager_receiver_back),
         Fault("ready-degraded", "Redis refuses writes (maxmemory reached): ready reports degraded",
               _ready_degraded, _ready_restored),
     )

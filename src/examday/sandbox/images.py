@@ -60,6 +60,7 @@ IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec(f"{IMAGE_PREFIX}/proxy:local", "proxy", ("images/proxy",)),
     ImageSpec(f"{IMAGE_PREFIX}/backup:local", "backup", ("images/backup",)),
     ImageSpec(f"{IMAGE_PREFIX}/dns:local", "dns", ("images/dns",)),
+    ImageSpec(f"{IMAGE_PREFIX}/observability:local", "observability", ("images/observability",)),
 )
 
 

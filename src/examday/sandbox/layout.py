@@ -22,6 +22,12 @@ CONTAINERS: dict[str, str] = {
     "proxy": "exam_platform_proxy",
     "backup": "exam_platform_backup",
     "dns": "exam_platform_dns",
+    # monitoring, as the platform's later versions run it
+    "prometheus": "exam_platform_prometheus",
+    "alertmanager": "exam_platform_alertmanager",
+    "alert_receiver": "exam_platform_alert_receiver",
+    "postgres_exporter": "exam_platform_postgres_exporter",
+    "redis_exporter": "exam_platform_redis_exporter",
 }
 
 # Optional, not part of the platform: simulated students answering during the exam.
@@ -36,6 +42,9 @@ PORTS: dict[str, int] = {
     "EXAMDAY_PORT_POSTGRES": 55432,
     "EXAMDAY_PORT_REDIS": 56379,
     "EXAMDAY_PORT_DNS": 5353,
+    "EXAMDAY_PORT_PROMETHEUS": 9090,
+    "EXAMDAY_PORT_ALERTMANAGER": 9093,
+    "EXAMDAY_PORT_ALERT_RECEIVER": 9095,
 }
 
 
@@ -111,6 +120,15 @@ class SandboxPaths:
     @property
     def credentials(self) -> Path:
         return self.state / "credentials.json"
+
+    @property
+    def alertmanager_config(self) -> Path:
+        """Generated from observability/alertmanager.yml; a fault swaps it."""
+        return self.state / "alertmanager" / "alertmanager.yml"
+
+    @property
+    def alertmanager_template(self) -> Path:
+        return self.root / "observability" / "alertmanager.yml"
 
     @property
     def caddyfile(self) -> Path:

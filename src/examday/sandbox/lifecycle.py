@@ -117,6 +117,8 @@ class Sandbox:
         self._caddyfile_changed = state.write_caddyfile()
         if not state.dns_hosts():
             state.write_dns_hosts()
+        if not self.paths.alertmanager_config.exists():
+            state.write_alertmanager_config()
         for host in (API_HOST, DOMAIN):
             if not (self.paths.certs_dir / f"{host}.pem").exists():
                 pki.issue_server_certificate(self.paths.ca_dir, self.paths.certs_dir, host)
@@ -237,6 +239,9 @@ def endpoints(paths: SandboxPaths) -> dict[str, str]:
         "postgres": f"127.0.0.1:{ports['EXAMDAY_PORT_POSTGRES']}",
         "redis": f"127.0.0.1:{ports['EXAMDAY_PORT_REDIS']}",
         "dns": f"127.0.0.1:{ports['EXAMDAY_PORT_DNS']} (udp/tcp)",
+        "prometheus": f"http://127.0.0.1:{ports['EXAMDAY_PORT_PROMETHEUS']}",
+        "alertmanager": f"http://127.0.0.1:{ports['EXAMDAY_PORT_ALERTMANAGER']}",
+        "alert receiver": f"http://127.0.0.1:{ports['EXAMDAY_PORT_ALERT_RECEIVER']}/alerts",
         "CA bundle": str(paths.ca_bundle),
         "credentials": str(paths.credentials),
     }

@@ -99,6 +99,14 @@ class SandboxState:
             "The exam platform's configuration: applied by the next backend restart.",
         )
 
+    # -- monitoring --------------------------------------------------------------
+    def write_alertmanager_config(self, text: str | None = None) -> None:
+        """Alertmanager's config: the committed template, or `text` (a fault's variant).
+        Written in place: the container mounts the folder, and reloads on request."""
+        path = self.paths.alertmanager_config
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if text is not None else self.paths.alertmanager_template.read_text())
+
     # -- proxy and DNS ---------------------------------------------------------
     def write_caddyfile(self) -> bool:
         """Write the proxy's Caddyfile; True when its content changed."""

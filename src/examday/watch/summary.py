@@ -76,13 +76,19 @@ def summary_from_results(document: dict[str, Any], **round_fields: Any) -> Round
     resources = evidence.get(RESOURCES_ITEM, {}).get("resources") or {}
     return RoundSummary(
         verdict=document.get("verdict", ERROR),
-        p95_ms=_number((evidence.get(P95_ITEM, {}).get("latency_ms") or {}).get("p95_ms")),
-        error_rate=_number(evidence.get(ERROR_RATE_ITEM, {}).get("error_rate")),
-        pool_usage=_number(evidence.get(POOL_ITEM, {}).get("pool_usage")),
+        p95_ms=_reading(evidence, P95_ITEM, "p95_ms"),
+        error_rate=_reading(evidence, ERROR_RATE_ITEM, "error_rate"),
+        pool_usage=_reading(evidence, POOL_ITEM, "usage"),
         cpu_pct=_per_container(resources, "cpu_pct"),
         memory_pct=_per_container(resources, "memory_pct"),
         failed_items=sorted({item["id"] for item in items if item.get("outcome") in ("failed", "error")}),
         **round_fields)
+
+
+def _reading(evidence: dict[str, Any], item_id: str, key: str) -> float | None:
+    """The value of a key metric's reading ({"value", "source"}: facts.key_metrics.Reading)."""
+    reading = evidence.get(item_id, {}).get(key)
+    return _number(reading.get("value")) if isinstance(reading, dict) else None
 
 
 def read_results(path: Path) -> dict[str, Any]:

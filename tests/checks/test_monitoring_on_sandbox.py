@@ -1,0 +1,84 @@
+"""The monitoring items against the sandbox's real Prometheus and Alertmanager, and the during items'
+figures read from Prometheus (logs as the fallback)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from examday.sandbox.faults import clear, inject
+from tests.checks.conftest import at_stage
+from tests.checks.runner import checklist, failed_ids, run_checklist, sandbox_config
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+MONITORING = {"PRE-MON-03", "PRE-MON-04", "PRE-MON-06", "PRE-MON-07"}
+
+
+def monitoring(tmp_path, *args: str, **overrides):
+    config = sandbox_config(tmp_path, **overrides)
+    return run_checklist("preexam", tmp_path, f"--target={config}", "-k", "monitoring", *args)
+
+
+def test_monitoring_passes_with_the_real_services(sandbox, tmp_path):
+    run = monitoring(tmp_path)
+    assert MONITORING <= run.ids_with("passed"), run.stdout[-3000:]
+    [alert] = run.by_id("PRE-MON-07")
+    # delivery proven by the receiver's own record, and the alert resolved again
+    assert alert.evidence["confirmed_by"] == "receiver record"
+    assert alert.evidence["delivered_after_s"] is not None and alert.evidence["resolved_after_s"] is not None
+
+
+@pytest.mark.parametrize("fault, fails, says", [
+    ("prometheus-target-down", {"PRE-MON-03"}, "Prometheus targets down: postgres"),
+    ("alertmanager-no-receiver", {"PRE-MON-04", "PRE-MON-07"}, "without any integration"),
+])
+def test_a_monitoring_fault_fails_its_items(sandbox, tmp_path, fault, fails, says):
+    inject(sandbox, fault)
+    try:
+        run = monitoring(tmp_path)
+    finally:
+        clear(sandbox, fault)
+    assert failed_ids(run) & MONITORING == fails, run.stdout[-3000:]
+    messages = " ".join(r.message for r in run.items if r.item_id in fails)
+    assert says in messages
+
+
+def test_without_the_receivers_record_delivery_is_read_from_alertmanagers_counters(sandbox, tmp_path):
+    run = monitoring(tmp_path, alertmanager={"receiver_record_url": None})
+    [alert] = run.by_id("PRE-MON-07")
+    assert alert.outcome == "passed", run.stdout[-3000:]
+    assert alert.evidence["confirmed_by"] == "Alertmanager notification counters"
+
+
+def test_the_test_alert_is_never_sent_to_a_non_sandbox_target_unasked(sandbox, tmp_path):
+    run = monitoring(tmp_path, target={"name": "sandbox", "kind": "staging"})
+    [alert] = run.by_id("PRE-MON-07")
+    assert alert.outcome == "skipped" and "--fire-test-alert" in alert.message
+    asked = monitoring(tmp_path, "--fire-test-alert", target={"name": "sandbox", "kind": "staging"})
+    assert asked.by_id("PRE-MON-07")[0].outcome == "passed", asked.stdout[-3000:]
+
+
+@pytest.fixture(scope="module")
+def exam_live(sandbox, baseline_dir, tmp_path_factory):
+    for during in at_stage(sandbox, "during"):
+        freeze = checklist("freeze", tmp_path_factory.mktemp("freeze"), baseline_dir)
+        assert failed_ids(freeze) == set(), freeze.stdout[-3000:]
+        time.sleep(10)  # students answering: traffic for both Prometheus and the logs
+        yield during
+
+
+def test_during_figures_come_from_prometheus_and_fall_back_to_the_logs(exam_live, tmp_path, baseline_dir,
+                                                                      tmp_path_factory):
+    run = checklist("during", tmp_path, baseline_dir)
+    assert failed_ids(run) == set(), run.stdout[-3000:]
+    sources = {r.item_id: r.evidence.get(key, {}).get("source", "") for r in run.items
+               for key in ("p95_ms", "error_rate", "usage") if key in r.evidence}
+    assert sources and all(s.startswith("prometheus: ") for s in sources.values()), sources
+    dead = tmp_path_factory.mktemp("dead-prometheus")
+    config = sandbox_config(dead, baseline={"dir": str(baseline_dir)}, prometheus={"url": "http://127.0.0.1:9"})
+    fallback = run_checklist("during", dead, f"--target={config}")
+    [pool] = fallback.by_id("DUR-SYS-01")
+    assert pool.outcome == "passed" and pool.evidence["usage"]["source"].startswith("pg_stat_activity")
+    assert "Prometheus" in pool.evidence["usage"]["fallback_because"]
