@@ -17,7 +17,7 @@ import tomli_w
 
 REPO = Path(__file__).resolve().parents[2]
 PATH_KEYS = {("api", "ca_bundle"), ("postgres", "password_file"), ("attestations", "file"), ("tls", "ca_bundle"),
-             ("canary", "password_file")}
+             ("canary", "password_file"), ("rehearsal", "password_file")}
 
 
 @dataclass
@@ -59,10 +59,13 @@ def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
     return path
 
 
-def run_checklist(marker: str, tmp_path: Path, *args: str, timeout: float = 300) -> ChecklistRun:
+def run_checklist(marker: str, tmp_path: Path, *args: str, timeout: float = 300,
+                  reports_dir: Path | None = None) -> ChecklistRun:
+    """The phase as a subprocess; a record is written only when `reports_dir` is given."""
     junit = tmp_path / f"junit-{time.monotonic_ns()}.xml"
+    record = ["--reports-dir", str(reports_dir)] if reports_dir else ["--no-archive"]
     argv = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-m", marker, "-p", "no:cacheprovider",
-            "-q", "--rootdir", str(REPO), f"--junitxml={junit}", "-o", "junit_family=xunit1", "--no-archive", *args]
+            "-q", "--rootdir", str(REPO), f"--junitxml={junit}", "-o", "junit_family=xunit1", *record, *args]
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=REPO,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
@@ -76,11 +79,11 @@ def failed_ids(run: ChecklistRun) -> set[str]:
 
 
 def checklist(phase: str, tmp_path: Path, baseline_dir: Path, window_minutes: float = 1.0,
-              *args: str) -> ChecklistRun:
+              *args: str, **options: Any) -> ChecklistRun:
     """The phase against the sandbox, keeping baselines in `baseline_dir` (not the repository's reports/)."""
     config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)},
                             logs={"window_minutes": window_minutes})
-    return run_checklist(phase, tmp_path, f"--target={config}", *args)
+    return run_checklist(phase, tmp_path, f"--target={config}", *args, **options)
 
 
 def _parse_junit(path: Path) -> list[ItemResult]:
@@ -92,7 +95,8 @@ def _parse_junit(path: Path) -> list[ItemResult]:
             element = case.find(tag)
             if element is not None:
                 outcome = {"failure": "failed"}.get(tag, tag)
-                message = element.get("message") or (element.text or "")
+                # junit cuts the message attribute to its first lines; the element's text has the rest
+                message = "\n".join(filter(None, [element.get("message"), element.text]))
                 break
         evidence = json.loads(props.get("examday_evidence") or "{}")
         results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence))

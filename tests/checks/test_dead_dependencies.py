@@ -1,39 +1,103 @@
-"""A dead dependency fails only the items that need it, quickly, naming it (issue: engine, item 5)."""
+"""Bounded under faults: every phase (but the rehearsal) with one dependency dead or hanging finishes well
+inside its bound, fails exactly the items that depend on what is broken, and names it.
+
+Each run is compared with a healthy run of the same phases at the same stage: the items whose outcome
+changed must be exactly the expected ones, each failing with a message that names the dependency.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.checks.runner import run_checklist, sandbox_config
+from examday.sandbox.lifecycle import Sandbox
+from tests.checks.conftest import at_stage
+from tests.checks.runner import ChecklistRun, checklist, failed_ids, run_checklist, sandbox_config
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
-NEEDS_DOCKER = {"PRE-INF-01", "PRE-INF-02", "PRE-INF-03", "PRE-INF-04", "PRE-CFG-02", "PRE-CFG-04",
-                "PRE-CFG-06", "PRE-MON-01", "PRE-MON-02", "PRE-CAP-01", "PRE-CAP-02", "PRE-CAP-03"}
-NEEDS_POSTGRES = {"PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02"}
-BOUND_SECONDS = 60  # a whole phase with one dependency dead, generously
+PHASES = "preexam or freeze or during or postexam or recovery"
+SANDBOX_CA = Path(__file__).resolve().parents[2] / "sandbox" / ".state" / "ca" / "ca.pem"
+BOUND_SECONDS = 5 * 60  # the issue's "60 s for a phase", for the five of them
+
+# Everything that reads the Docker engine: containers, their env, logs, processes, resources, backups.
+NEEDS_DOCKER = {
+    "PRE-INF-01", "PRE-INF-02", "PRE-INF-03", "PRE-INF-04", "PRE-CFG-02", "PRE-CFG-04", "PRE-CFG-06",
+    "PRE-MON-01", "PRE-MON-02", "PRE-CAP-01", "PRE-CAP-02", "PRE-CAP-03",
+    "FRZ-MOD-01", "FRZ-JOB-01", "FRZ-SYS-01", "FRZ-SYS-02", "FRZ-SYS-04",
+    "DUR-LAT-01", "DUR-LAT-02", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02", "DUR-DRF-01",
+    "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01",
+}
+NEEDS_POSTGRES = {
+    "PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02", "FRZ-MOD-01", "FRZ-SYS-01", "FRZ-SYS-04",
+    "DUR-SYS-01", "DUR-DRF-01", "POST-INT-01", "POST-INT-02", "POST-MOD-01", "POST-MET-01",
+}
+NEEDS_API = {  # through the TLS edge: health, ready, the exam-mode report, the canary, metrics
+    "PRE-CFG-02", "PRE-MON-01", "FRZ-MOD-01", "FRZ-EPT-01", "FRZ-EPT-02", "POST-MOD-01",
+    "REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02",
+}
+# A backend answering garbage: what reads a body fails; a bare 200 from /health still passes.
+NEEDS_API_BODY = NEEDS_API - {"FRZ-EPT-01"}
 
 
-def _dead(kind: str, tcp_black_hole, silent_dns_server) -> tuple[dict, set[str], str]:
-    if kind == "docker engine gone":
-        return {"docker": {"base_url": "unix:///nonexistent/docker.sock"}}, NEEDS_DOCKER, "docker unavailable"
-    if kind == "postgres accepts but never answers":
-        return ({"postgres": {"host": tcp_black_hole.host, "port": tcp_black_hole.port,
-                              "connect_timeout_seconds": 2}}, NEEDS_POSTGRES, "postgres unavailable")
-    if kind == "dns resolver silent":
-        return {"dns": {"resolver": silent_dns_server, "timeout_seconds": 1}}, {"PRE-INF-06"}, "dns"
-    raise AssertionError(kind)
+def dead(kind: str, closed_port: int, tcp_black_hole, silent_dns_server, garbage_api) -> tuple[dict, set[str], str]:
+    """Config overrides that make one dependency dead, the items expected to fail, a word their messages hold."""
+    api_elsewhere = {"base_url": f"https://api.exam.localhost:{closed_port}", "timeout_seconds": 2}
+    table = {
+        "docker engine gone": ({"docker": {"base_url": "unix:///nonexistent/docker.sock"}}, NEEDS_DOCKER, "docker"),
+        "postgres stopped": ({"postgres": {"port": closed_port}}, NEEDS_POSTGRES, "postgres"),
+        "postgres accepts but never answers": (
+            {"postgres": {"host": tcp_black_hole.host, "port": tcp_black_hole.port, "connect_timeout_seconds": 2}},
+            NEEDS_POSTGRES, "postgres"),
+        "redis stopped": ({"redis": {"url": f"redis://127.0.0.1:{closed_port}/0"}}, {"DUR-RED-01", "POST-MET-01"},
+                          "redis"),
+        "proxy down": ({"api": api_elsewhere}, NEEDS_API, "api"),
+        "dns resolver silent": ({"dns": {"resolver": silent_dns_server, "timeout_seconds": 1}}, {"PRE-INF-06"},
+                                "dns"),
+        # the TLS items keep checking the real edge with the sandbox's CA
+        "backend answers garbage": ({"api": {"base_url": garbage_api, "ca_bundle": None},
+                                     "tls": {"ca_bundle": str(SANDBOX_CA)}}, NEEDS_API_BODY, "api"),
+    }
+    return table[kind]
 
 
-@pytest.mark.parametrize("kind", ["docker engine gone", "postgres accepts but never answers",
-                                  "dns resolver silent"])
-def test_only_dependent_items_fail(kind, preexam_sandbox, all_attested, tmp_path, tcp_black_hole,
-                                   silent_dns_server):
-    overrides, expected, says = _dead(kind, tcp_black_hole, silent_dns_server)
-    config = sandbox_config(tmp_path, **overrides)
-    run = run_checklist("preexam", tmp_path, "--target", str(config), "--attestations", str(all_attested))
-    failed = run.ids_with("failed") | run.ids_with("error")
-    assert failed == expected, run.stdout[-4000:]
-    assert all(says in r.message for r in run.items if r.item_id in expected and r.outcome == "failed")
-    assert "Traceback" not in run.stdout
-    assert run.seconds < BOUND_SECONDS
+@pytest.fixture(scope="module")
+def frozen(sandbox: Sandbox, baseline_dir: Path, tmp_path_factory) -> Iterator[Sandbox]:
+    """The freeze stage with its baseline taken, and a healthy run of every phase to compare with."""
+    for stage in at_stage(sandbox, "freeze"):
+        freeze = checklist("freeze", tmp_path_factory.mktemp("freeze"), baseline_dir)
+        assert failed_ids(freeze) == set(), freeze.stdout[-3000:]
+        yield stage
+
+
+@pytest.fixture(scope="module")
+def healthy(frozen, baseline_dir: Path, tmp_path_factory) -> ChecklistRun:
+    return run_all(tmp_path_factory.mktemp("healthy"), baseline_dir, {})
+
+
+def run_all(tmp_path: Path, baseline_dir: Path, overrides: dict) -> ChecklistRun:
+    # A one-minute window: the during items judge this moment, not the tests that ran before
+    config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)}, logs={"window_minutes": 1}, **overrides)
+    return run_checklist(PHASES, tmp_path, f"--target={config}", timeout=BOUND_SECONDS + 60)
+
+
+def outcomes(run: ChecklistRun) -> dict[str, str]:
+    """Per test: failed (failed or error), passed or skipped."""
+    return {r.name: "failed" if r.outcome == "error" else r.outcome for r in run.items}
+
+
+@pytest.mark.parametrize("kind", ["docker engine gone", "postgres stopped", "postgres accepts but never answers",
+                                  "redis stopped", "proxy down", "dns resolver silent", "backend answers garbage"])
+def test_only_dependent_items_fail_and_say_why(kind, frozen, healthy, baseline_dir, tmp_path, closed_port,
+                                               tcp_black_hole, silent_dns_server, garbage_api):
+    overrides, expected, says = dead(kind, closed_port, tcp_black_hole, silent_dns_server, garbage_api)
+    run = run_all(tmp_path, baseline_dir, overrides)
+    assert run.seconds < BOUND_SECONDS and "Traceback" not in run.stdout, run.stdout[-3000:]
+    before, after = outcomes(healthy), outcomes(run)
+    changed = {r.item_id for r in run.items if after[r.name] != before.get(r.name)}
+    assert changed == expected - failed_ids(healthy), (kind, sorted(changed ^ (expected - failed_ids(healthy))))
+    newly_failed = [r for r in run.items if r.item_id in changed]
+    assert all(r.outcome in ("failed", "error") and says in r.message.lower() for r in newly_failed), [
+        (r.item_id, r.outcome, r.message[:160]) for r in newly_failed if says not in r.message.lower()]

@@ -13,7 +13,7 @@ from tests.checks.runner import run_checklist
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 # Items that skip on the sandbox because it configures no such thing (each says why).
-NOT_CONFIGURED_ON_SANDBOX = {"PRE-INF-07", "PRE-INF-08", "PRE-MON-03", "PRE-MON-04", "PRE-MON-05"}
+NOT_CONFIGURED_ON_SANDBOX = {"PRE-INF-07", "PRE-INF-08", "PRE-MON-05"}
 
 # fault -> the items it must fail (and nothing else may fail).
 FAULT_FAILS = {
@@ -24,7 +24,7 @@ FAULT_FAILS = {
     "cert-expiring": {"PRE-INF-05"},
     "dns-wrong": {"PRE-INF-06"},
     "no-limits": {"PRE-CFG-06"},
-}
+}  # the monitoring faults: tests/checks/test_monitoring_on_sandbox.py
 
 
 def test_healthy_sandbox_passes_with_communication_attested(preexam_sandbox, all_attested: Path, tmp_path):

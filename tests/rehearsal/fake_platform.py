@@ -1,12 +1,12 @@
 """FakePlatform: the sessions API in memory, over real HTTP(S) on loopback, for the student tests.
 
-A fake, and named so: the real backend needs the sandbox's PostgreSQL, and the
-sandbox is not for these tests. It answers the endpoints, bodies and auth of
-sandbox/backend/app/routes (login, exams, sessions, state, answers, submit),
-keeps what it stored where a test can read it (the stand-in for the database
-the ledger is reconciled against), and can misbehave on request: fail every
-n-th answer with a 503, forget every token as a restart would, or leave the
-options out of the questions.
+A fake, and named so. It stands in for what the real backend cannot be made to
+do on demand: fail every n-th answer, forget every token mid-run, answer with a
+body of the wrong shape, and count each request it got. The students against
+the real sandbox are tested by the drills (tests/checks/test_rehearsal_on_sandbox.py),
+which reconcile every acknowledged answer with PostgreSQL. It answers the
+endpoints, bodies and auth of sandbox/backend/app/routes and keeps what it
+stored where a test can read it.
 """
 
 from __future__ import annotations

@@ -57,6 +57,8 @@ class SandboxRuns:
     signed_exit: int
     leaky: Path  # preexam plus the leaky item
     planted: dict[str, str]  # what must appear in no file: name -> value
+    other_phases: list[Path]  # the records of freeze, during, postexam (its capture bundle) and recovery
+    capture: Path  # an `examday capture` bundle
 
 
 def planted_secrets(paths: SandboxPaths) -> dict[str, str]:
@@ -97,8 +99,8 @@ def attested_file(folder: Path) -> Path:
     return path
 
 
-def run_preexam(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", str(REPO / "checks"), "-m", "preexam",
+def run_preexam(reports: Path, *args: str, phase: str = "preexam") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", str(REPO / "checks"), "-m", phase,
                            "-p", "no:cacheprovider", "-q", "--rootdir", str(REPO), "--reports-dir", str(reports),
                            "--operator", "Test Operator", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=300, env=PLAIN_ENV)
@@ -129,7 +131,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> San
     assert "PRE-OBS-98" in leaky.stdout, leaky.stdout[-3000:] + leaky.stderr[-2000:]
     [signed_record] = records_under(folder / "signed")
     [leaky_record] = records_under(folder / "leaky-reports")
-    return SandboxRuns(signed_record, signed.returncode, leaky_record, planted)
+    for phase in ("freeze", "during", "postexam", "recovery"):
+        run_preexam(folder / "phases", "--attestations", str(attestations), phase=phase)
+    capture = examday("capture", str(folder / "capture"), "--minutes", "30", cwd=REPO)
+    assert (folder / "capture" / "capture.json").exists(), capture.stdout + capture.stderr
+    return SandboxRuns(signed_record, signed.returncode, leaky_record, planted, records_under(folder / "phases"),
+                       folder / "capture")
 
 
 def results(record: Path) -> dict:
@@ -163,7 +170,8 @@ def test_the_exit_code_follows_the_verdict(runs):
 
 def test_no_planted_secret_appears_in_any_file_of_any_record(runs):
     assert results(runs.leaky)["verdict"] == "NO-GO"  # the leaky item did run and quote everything
-    for record in (runs.signed, runs.leaky):
+    assert len(runs.other_phases) == 4
+    for record in (runs.signed, runs.leaky, *runs.other_phases, runs.capture):
         for path in sorted(p for p in record.rglob("*") if p.is_file()):
             text = path.read_text(encoding="utf-8", errors="replace")
             leaked = [name for name, value in runs.planted.items() if value in text]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import ratelimit
 from app.db import get_db
-from app.redis_client import get_redis
+from app.redis_client import get_redis, note_failure, skip_if_recently_failed
 from app.security import token_hash
 from app.settings import get_settings
 
@@ -53,8 +53,10 @@ def _is_blacklisted(hashed: str) -> bool:
     if client is None:
         return False
     try:
+        skip_if_recently_failed()
         return bool(client.exists(REVOKED_KEY_PREFIX + hashed))
     except redis.RedisError as exc:
+        note_failure(exc)
         ratelimit.note_redis_bypass("token_blacklist", exc)
         return False
 

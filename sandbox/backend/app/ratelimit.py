@@ -14,7 +14,7 @@ import redis
 from fastapi import HTTPException, status
 
 from app.logs import Throttle, get_logger
-from app.redis_client import get_redis
+from app.redis_client import get_redis, note_failure, skip_if_recently_failed
 from app.settings import get_settings
 
 WINDOW_SECONDS = 60
@@ -74,8 +74,10 @@ def enforce(scope: str, subject: str, limit: int) -> None:
     if client is None:
         return  # REDIS_ENABLED=false: no limiter at all, by configuration.
     try:
+        skip_if_recently_failed()
         counted = _count_in_window(client, scope, subject)
     except redis.RedisError as exc:
+        note_failure(exc)
         if get_settings().rate_limit_fails_closed:
             raise RateLimiterUnavailable() from exc
         note_redis_bypass("rate_limit", exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from examday.cli import capture, checklist, records, sandbox, watch
+from examday.cli import capture, checklist, records, rehearse, sandbox, watch
 
 app = typer.Typer(help="examday: the exam-day runbook as a test suite.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -16,6 +16,7 @@ app.command()(records.sign)
 app.command()(records.reports)
 app.command()(watch.watch)
 app.command()(capture.capture)
+app.command()(rehearse.rehearse)
 
 if __name__ == "__main__":
     app()

@@ -23,6 +23,7 @@ from examday.config.sections import (
     RedisConfig,
     Section,
     PrometheusConfig,
+    RehearsalConfig,
     AlertmanagerConfig,
     ServiceUrlConfig,
     StagingConfig,
@@ -54,6 +55,7 @@ class ExamdayConfig(Section):
     alertmanager: AlertmanagerConfig | None = None
     dashboard: ServiceUrlConfig | None = None
     canary: CanaryConfig | None = None
+    rehearsal: RehearsalConfig | None = None
     attestations: AttestationsConfig = Field(default_factory=AttestationsConfig)
 
     _source_path: Path | None = PrivateAttr(default=None)

@@ -436,6 +436,58 @@ class CanaryConfig(PasswordFromEnvOrFile, Section):
     sessions_path: str = "sessions"
 
 
+def _networks(value: list[str]) -> list[str]:
+    for text in value:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise invalid('networks such as "127.0.0.0/8" or "10.20.0.0/16"',
+                          "List the target's own addresses: load goes nowhere else.",
+                          problem="found {text}", text=f'"{text}"') from None
+    return value
+
+
+def _username_pattern(value: str) -> str:
+    try:
+        value.format(1)
+    except (IndexError, KeyError, ValueError):
+        raise invalid('a pattern with one number field, e.g. "student{:03d}"',
+                      "Use {} or {:03d} where the student's number goes.") from None
+    return value
+
+
+class RehearsalConfig(PasswordFromEnvOrFile, Section):
+    """`pytest -m rehearsal`: load from simulated students, and fault drills (never production unless forced).
+
+    The students sign in as numbered accounts (username_pattern from first_student on),
+    all with the one password (password_env / password_file).
+    """
+
+    students: Annotated[int, Field(ge=1, le=10_000)] = 60
+    first_student: Annotated[int, Field(ge=0)] = 1
+    username_pattern: Annotated[str, AfterValidator(_username_pattern)] = "student{:03d}"
+    exam_code: str | None = None
+    # Where load may go: the target's own addresses (a base URL resolving elsewhere is refused).
+    allowed_networks: Annotated[list[str], AfterValidator(_networks)] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    answer_rate_per_s: Annotated[float, Field(gt=0, le=10_000)] = 20
+    steady_seconds: Annotated[float, Field(ge=1, le=3600)] = 10  # before each fault, and again after it
+    redis_outage_seconds: Annotated[float, Field(ge=1, le=3600)] = 60  # the runbook's "stop Redis 60 s"
+    db_latency_seconds: Annotated[float, Field(ge=1, le=3600)] = 20
+    # Database latency without netem: the database container frozen this long in every period.
+    db_freeze_ms: Annotated[int, Field(ge=10, le=5000)] = 150
+    db_freeze_period_ms: Annotated[int, Field(ge=20, le=10_000)] = 300
+    max_requests: Annotated[int, Field(ge=1, le=10_000_000)] = 200_000
+
+    @model_validator(mode="after")
+    def _freeze_shorter_than_its_period(self) -> RehearsalConfig:
+        if self.db_freeze_ms >= self.db_freeze_period_ms:
+            raise invalid("less than db_freeze_period_ms", "The database must run part of every period.",
+                          problem="found {ms} ms frozen of every {period} ms", key="db_freeze_ms",
+                          ms=self.db_freeze_ms, period=self.db_freeze_period_ms)
+        return self
+
+
 class AttestationsConfig(Section):
     """Signed-off manual items. Unset ``file`` means attestations/<exam id or target name>.toml."""
 
@@ -458,6 +510,7 @@ __all__ = [
     "PostgresConfig",
     "RedisConfig",
     "PrometheusConfig",
+    "RehearsalConfig",
     "AlertmanagerConfig",
     "ServiceUrlConfig",
     "StagingConfig",

@@ -16,7 +16,7 @@ from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of
 
-pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.recording"]
+pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.recording", "examday.plugin.rehearsal"]
 
 CHECKS_DIR = "checks"
 

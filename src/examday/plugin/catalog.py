@@ -17,6 +17,7 @@ SECTION_ORDER = {
     "during": ["LAT", "ERR", "SYS", "RED", "DRF"],
     "postexam": ["INT", "MOD", "JOB", "MET"],
     "recovery": ["HLT", "INT", "SES", "OBS"],
+    "rehearsal": ["RED", "WRK", "RST", "DBL"],
 }
 
 

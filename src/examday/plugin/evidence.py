@@ -18,6 +18,13 @@ class Evidence:
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
+        self.figures: dict[str, str] = {}  # name -> one <svg> element, drawn inline in checklist.html
+
+    def figure(self, name: str, svg: str) -> None:
+        """A picture for the record (e.g. latency over time); examday's own SVG, no script."""
+        if not svg.lstrip().startswith("<svg") or "<script" in svg.lower():
+            raise ValueError(f"figure {name!r} is not a script-free <svg> element")
+        self.figures[name] = svg
 
     def record(self, **values: Any) -> None:
         for key, value in values.items():

@@ -225,6 +225,7 @@ class Recorder:
         if report.failed and record.outcome in ("passed", "skipped"):
             record.outcome, record.message = "error", self.redactor().text(f"teardown: {message}")
         record.evidence = self.redactor().value(evidence_of(item).as_dict())
+        record.figures = {name: self.redactor().text(svg) for name, svg in evidence_of(item).figures.items()}
         record.attestation = self._attestation(item)
 
     def _attestation(self, item: pytest.Item) -> dict[str, Any] | None:

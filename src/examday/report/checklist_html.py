@@ -51,6 +51,7 @@ td.duration { text-align: right; white-space: nowrap; }
 .outcome-passed .outcome { color: #1a7f37; } .outcome-failed .outcome, .outcome-error .outcome { color: #b3261e; }
 .outcome-waived .outcome { color: #9a6700; } .outcome-skipped .outcome { color: #555; }
 tr.failure td { background: #fdf0f0; }
+tr.figure svg { max-width: 100%; height: auto; }
 .runbook, .note { color: #555; font-size: 8.5pt; }
 table.signoff td { height: 12mm; }
 footer { margin-top: 6mm; color: #555; font-size: 8pt; }
@@ -169,6 +170,9 @@ def _item_rows(item: ItemRecord) -> str:
         label = "Waived failure" if item.outcome == "waived" else item.outcome.capitalize()
         row += (f'<tr class="failure"><td colspan="6"><b>{_e(label)}:</b> {_e(item.message)}'
                 f"<br><b>Remediation:</b> {_e(item.remediation)}</td></tr>")
+    for name, svg in item.figures.items():
+        # examday's own SVG (plugin.evidence refuses anything else): drawn, not escaped
+        row += f'<tr class="figure"><td colspan="6"><div class="note">{_e(name)}</div>{svg}</td></tr>'
     return f"<tbody>{row}</tbody>"
 
 

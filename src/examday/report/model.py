@@ -32,6 +32,7 @@ class ItemRecord:
     attestation: dict[str, Any] | None = None
     waiver: dict[str, Any] | None = None
     duration_s: float = 0.0
+    figures: dict[str, str] = field(default_factory=dict)  # name -> <svg>, shown under the item
 
     @property
     def unattested(self) -> bool:

@@ -17,7 +17,7 @@ from examday.report.redaction import secrets_in_env, url_password
 
 def config_secrets(config: ExamdayConfig) -> set[str]:
     found: set[str] = set()
-    for section in (config.postgres, config.redis, config.canary):
+    for section in (config.postgres, config.redis, config.canary, config.rehearsal):
         if section is not None and section.password is not None:
             found.add(section.password.get_secret_value())
     redis_password = url_password(config.redis.url)

@@ -392,6 +392,34 @@ def _alertmanager_receiver_back(sandbox: Sandbox, _undo: Undo) -> None:
     _reload_alertmanager(sandbox)
 
 
+def _restart_backend(sandbox: Sandbox) -> None:
+    sandbox.compose.up("backend")
+    sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+
+
+def _rate_limit_fails_closed(sandbox: Sandbox) -> Undo:
+    # The misconfiguration the Redis drill exists for: with Redis down, every request is refused.
+    sandbox.state.set_platform_env({"RATE_LIMIT_FAIL_MODE": "closed"})
+    _restart_backend(sandbox)
+    return {}
+
+
+def _rate_limit_fails_open(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.state.set_platform_env({"RATE_LIMIT_FAIL_MODE": "open"})
+    _restart_backend(sandbox)
+
+
+def _single_worker(sandbox: Sandbox) -> Undo:
+    _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": "1"})
+    _restart_backend(sandbox)
+    return {}
+
+
+def _workers_back(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": None})
+    _restart_backend(sandbox)
+
+
 FAULTS: dict[str, Fault] = {
     f.name: f
     for f in (
@@ -422,6 +450,10 @@ FAULTS: dict[str, Fault] = {
               _exporter_down, _exporter_up),
         Fault("alertmanager-no-receiver", "Alertmanager's receiver has no integration: alerts go nowhere",
               _alertmanager_no_receiver, _alertmanager_receiver_back),
+        Fault("rate-limit-fails-closed", "RATE_LIMIT_FAIL_MODE=closed applied: with Redis down, requests get 503",
+              _rate_limit_fails_closed, _rate_limit_fails_open),
+        Fault("single-worker", "the backend runs one uvicorn worker (UVICORN_WORKERS=1)", _single_worker,
+              _workers_back),
         Fault("ready-degraded", "Redis refuses writes (maxmemory reached): ready reports degraded",
               _ready_degraded, _ready_restored),
     )

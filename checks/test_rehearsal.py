@@ -1,0 +1,133 @@
+"""Rehearsal: the runbook's promises under load, as drills (steady state, fault, verify, rollback).
+
+Never against production unless forced (--i-know-this-is-production): the
+drills stop Redis, kill and restart the backend and slow the database. Each
+drill plays simulated students (open loop, [rehearsal]) against the API, puts
+its fault in the middle, undoes it in a `finally`, and then checks the promise
+and that every answer the platform acknowledged is in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+import pytest
+
+from examday.checklist import item
+from examday.facts.reconcile import reconcile
+from examday.rehearsal import latency_svg
+from examday.rehearsal.drill import JOIN_WITHIN_S, DrillRun, median_p95, totals
+from examday.rehearsal.faults import container_frozen_in_bursts, container_restarted, container_stopped, worker_killed
+
+pytestmark = pytest.mark.rehearsal
+RUNBOOK = "Rehearsal (the runbook's Troubleshooting and Recovery Verification promises)"
+GRACE_S = 3.0  # after a fault is undone, in-flight requests and reconnections settle
+RESTART_BUDGET_S = 20.0  # a backend restart, until healthy, on top of the drill's own periods
+REDIS_START_BUDGET_S = 10.0  # Redis started again, until healthy
+
+
+def record_drill(run: DrillRun, postgres, examday_config, evidence) -> None:
+    """The drill's figures, its latency plot with the fault shaded, and the reconciliation."""
+    result = run.result
+    before, during, after = (totals(run.before()), totals(run.during(GRACE_S)), totals(run.after(GRACE_S)))
+    reconciled = reconcile(postgres, result.ledger)
+    evidence.record(
+        fault=run.window.label, fault_window_s=[round(run.start_s, 1), round(run.end_s, 1)], fault_reported=run.seen,
+        latency_ms={"p50": result.p50_ms, "p95": result.p95_ms, "p99": result.p99_ms, "max": result.max_ms},
+        throughput_rps=round(result.throughput_rps, 1), requests_sent=result.sent, errors_by_class=result.errors,
+        requests_errors={"before": before, "during": during, "after": after}, student_notes=result.notes,
+        generator_lateness_p99_ms=result.send_lag_p99_ms, stopped_by=result.stopped_by, reconciliation=reconciled)
+    evidence.figure("latency over time, fault shaded",
+                    latency_svg(result, [run.window], limit_ms=examday_config.thresholds.p95_ms))
+    assert result.sent > 0 and result.ledger is not None and result.ledger.acknowledged, (
+        "no answer was acknowledged at all: the load never reached a working platform")
+    lost_on_resume = result.notes.get("acknowledged answers missing on resume", 0)
+    assert not lost_on_resume, f"{lost_on_resume} acknowledged answer(s) were missing when students resumed"
+    assert not reconciled.missing_count, (
+        f"answers lost: {reconciled.missing_count} of {reconciled.acknowledged} acknowledged answers are not in "
+        f"the database as sent, first {reconciled.missing[:3]}")
+
+
+def logged_since(docker_engine, examday_config, since: dt.datetime, event: str) -> int:
+    lines = docker_engine.logs(examday_config.docker.containers.backend, since=since)
+    return sum(1 for line in lines if f'"{event}"' in line)
+
+
+@item("REH-RED-01", "Redis failure: rate limiting temporarily bypassed, auth still works, no answer lost",
+      runbook=f"{RUNBOOK} / Redis failure",
+      remediation="The backend must fail open when Redis is down (RATE_LIMIT_FAIL_MODE=open, REDIS_REQUIRED="
+                  "false) and keep auth out of Redis: fix that before the exam; a Redis blip would lock students out.")
+def test_redis_outage_under_load(drills, docker_engine, postgres, examday_config, evidence):
+    redis = examday_config.docker.containers.redis
+    run = drills.run(lambda: container_stopped(drills.engine, redis), f"{redis} stopped",
+                     drills.rehearsal.redis_outage_seconds, late_joiners=True, settle_s=REDIS_START_BUDGET_S)
+    requests, errors = totals(run.during())
+    bypassed = logged_since(docker_engine, examday_config, run.window.start, "rate_limit.bypassed")
+    evidence.record(rate_limit_bypass_log_lines=bypassed, late_logins=len(drills.accounts) - len(drills.accounts) // 2)
+    record_drill(run, postgres, examday_config, evidence)
+    assert requests, "no request was scheduled while Redis was down: the drill proves nothing"
+    failed_logins = {k: v for k, v in run.result.notes.items() if k.startswith(("login failed", "find exam failed"))}
+    assert not errors and not failed_logins, (
+        f"promise broken: with Redis down, {errors} of {requests} requests failed ({run.result.examples}); "
+        f"logins: {failed_logins or 'ok'}: rate limiting did not fail open or auth depends on Redis")
+    limit, during_p95 = examday_config.thresholds.p95_ms, median_p95(run.during())
+    assert during_p95 < limit, (f"promise broken: with Redis down every request waited for it: median p95 "
+                                f"{during_p95:.0f} ms (limit {limit:g} ms); fail open fast (a circuit breaker)")
+
+
+@item("REH-WRK-01", "Backend worker failure: the other workers keep serving, the master replaces it",
+      runbook=f"{RUNBOOK} / Backend worker failure",
+      remediation="Run several web-server workers under a master that replaces them (uvicorn --workers N, "
+                  "gunicorn): with one, a worker crash is an outage.")
+def test_worker_killed_under_load(drills, postgres, examday_config, evidence):
+    backend = examday_config.docker.containers.backend
+    workers = drills.engine.worker_pids(backend)
+    evidence.record(workers_before=len(workers))
+    assert len(workers) >= 2, (f"promise broken: {backend} has {len(workers)} worker process(es) under a "
+                               "supervising master, so no other worker can keep serving when one dies")
+    run = drills.run(lambda: worker_killed(drills.engine, backend), "one backend worker killed (SIGKILL)",
+                     hold_s=drills.rehearsal.steady_seconds)
+    record_drill(run, postgres, examday_config, evidence)
+    requests, errors = totals(run.during(GRACE_S))
+    limit = examday_config.thresholds.error_rate
+    rate = errors / requests if requests else 1.0
+    assert rate <= limit, (f"promise broken: after one worker was killed {errors} of {requests} requests failed "
+                           f"({rate:.1%}, limit {limit:.0%}): the other workers did not keep serving")
+    assert run.seen.get("replaced_after_s") is not None, "promise broken: the master did not replace the worker"
+
+
+@item("REH-RST-01", "Backend restart: clients retry, sessions resume, no answer lost",
+      runbook=f"{RUNBOOK} / Recovery Verification",
+      remediation="Students must be able to resume after a restart: sessions and tokens must live in the "
+                  "database, not in a worker's memory; check the answers shown missing.")
+def test_backend_restart_under_load(drills, postgres, examday_config, evidence):
+    backend = examday_config.docker.containers.backend
+    run = drills.run(lambda: container_restarted(drills.engine, backend), f"{backend} restarted",
+                     hold_s=drills.rehearsal.steady_seconds, settle_s=RESTART_BUDGET_S)
+    record_drill(run, postgres, examday_config, evidence)
+    requests, errors = totals(run.after(GRACE_S))
+    assert requests, f"the restart took {run.seen.get('healthy_after_s')} s: no load was left after it to judge"
+    assert not errors, (f"promise broken: after the restart {errors} of {requests} requests still failed "
+                        f"({run.result.examples}): students could not carry on")
+
+
+@item("REH-DBL-01", "Database latency: p95 degrades while the database is slow and recovers after",
+      runbook=f"{RUNBOOK} / High Latency",
+      remediation="If p95 does not recover after the database does, connections or workers stay stuck: look "
+                  "at the pool and at requests without a timeout.")
+def test_database_latency_degrades_and_recovers(drills, postgres, examday_config, evidence):
+    database, settings = examday_config.docker.containers.postgres, drills.rehearsal
+    fault = partial(container_frozen_in_bursts, drills.engine, database, settings.db_freeze_ms,
+                    settings.db_freeze_period_ms)
+    run = drills.run(fault, f"{database} frozen {settings.db_freeze_ms} ms of every {settings.db_freeze_period_ms} ms",
+                     hold_s=settings.db_latency_seconds)
+    before, during, after = (median_p95(run.before()[int(JOIN_WITHIN_S):]), median_p95(run.during()),
+                             median_p95(run.after(GRACE_S)))
+    evidence.record(median_p95_ms={"before": before, "during": during, "after": after})
+    record_drill(run, postgres, examday_config, evidence)
+    assert during > 2 * before, (f"p95 did not degrade while the database was slow ({before:.0f} ms before, "
+                                 f"{during:.0f} ms during): the fault did not take effect")
+    limit = examday_config.thresholds.p95_ms
+    assert after < limit and after < during, (f"promise broken: p95 did not recover after the database did "
+                                              f"({after:.0f} ms after, {during:.0f} ms during, limit {limit:g} ms)")

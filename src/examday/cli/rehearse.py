@@ -1,0 +1,43 @@
+"""`examday rehearse`: the rehearsal phase (load and fault drills) with live progress, and its record."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from examday.cli.output import fail
+from examday.cli.target import TARGET_HELP, config_or_fail
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DRILLS = {"redis": "redis_outage", "worker": "worker_killed", "restart": "backend_restart",
+          "latency": "database_latency"}
+
+
+def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET_HELP),
+             drill: Optional[list[str]] = typer.Option(None, "--drill", help=f"only these: {', '.join(DRILLS)}"),
+             production: bool = typer.Option(False, "--i-know-this-is-production",
+                                             help="allow the drills against a target of kind production"),
+             sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign the run's record")) -> None:
+    """Play simulated students and the four fault drills; exit 1 if a promise broke (the record says which)."""
+    config = config_or_fail(target)
+    if config.target.kind == "production" and not production:
+        fail(f"{config.target.name} is a production target: the drills stop Redis, kill and restart the backend "
+             "and load it. Rehearse on staging or the sandbox, or pass --i-know-this-is-production.")
+    unknown = sorted(set(drill or []) - set(DRILLS))
+    if unknown:
+        fail(f"unknown drill {', '.join(unknown)}: choose from {', '.join(DRILLS)}")
+    argv = [sys.executable, "-m", "pytest", str(REPO_ROOT / "checks"), "-m", "rehearsal", "-s", "-p",
+            "no:cacheprovider", "--rootdir", str(REPO_ROOT)]
+    if config.source_path:
+        argv += ["--target", str(config.source_path)]
+    if drill:
+        argv += ["-k", " or ".join(DRILLS[name] for name in drill)]
+    if production:
+        argv.append("--i-know-this-is-production")
+    if sign_key:
+        argv += ["--sign-key", str(sign_key)]
+    raise typer.Exit(subprocess.run(argv, cwd=REPO_ROOT).returncode)

@@ -1,0 +1,125 @@
+"""The drills' faults, done to the target's containers and always undone.
+
+The only place examday changes a target's containers, and only from the
+rehearsal phase (never production unless forced). Each fault is a context
+manager: entering breaks one thing the way it breaks in real life, leaving
+puts it back, whatever happened in between.
+
+- a container stopped (Redis down for a minute),
+- one web-server worker process killed (SIGKILL, the way the OOM killer does),
+- a container restarted (a deploy or a crash),
+- database latency: the database container frozen (cgroup freezer, `docker
+  pause`) for part of every period. This kernel has no netem, and a proxy in
+  front of PostgreSQL would hide from pg_stat_activity which connections are
+  the backend's; freezing delays every query the way a stalled disk does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from examday.probes.capacity import uvicorn_trees
+
+REPLACE_TIMEOUT_S = 30.0
+
+
+class Engine:
+    """Container operations on the target's Docker engine (the SDK client of a DockerProbe)."""
+
+    def __init__(self, docker: Any) -> None:
+        self.docker = docker  # a DockerProbe (or its Guarded wrapper): reads go through it
+        self.client = docker.client
+
+    def container(self, name: str) -> Any:
+        return self.client.containers.get(name)
+
+    def worker_pids(self, name: str) -> list[int]:
+        """The web server's worker pids as the container sees them (what `kill` there understands)."""
+        return [pid for tree in uvicorn_trees(self.docker.processes_from_proc(name)) for pid in tree.worker_pids]
+
+    def wait_healthy(self, name: str, timeout: float = REPLACE_TIMEOUT_S) -> float:
+        """Seconds until the container reports healthy (or running, without a healthcheck)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            state = self.container(name).attrs["State"]
+            health = state.get("Health", {}).get("Status")
+            if state.get("Running") and health in (None, "healthy"):
+                return round(time.monotonic() - started, 1)
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} did not become healthy within {timeout:g} s")
+
+
+@contextmanager
+def container_stopped(engine: Engine, name: str) -> Iterator[None]:
+    engine.container(name).stop(timeout=10)
+    try:
+        yield
+    finally:
+        engine.container(name).start()
+        engine.wait_healthy(name)
+
+
+@contextmanager
+def worker_killed(engine: Engine, name: str) -> Iterator[dict[str, Any]]:
+    """Kill one worker; on leaving, wait for the master to have replaced it. Yields what was seen."""
+    before = engine.worker_pids(name)
+    if not before:
+        raise RuntimeError(f"no web-server worker processes found in {name}")
+    seen: dict[str, Any] = {"workers_before": len(before), "killed_pid": before[0]}
+    engine.container(name).exec_run(["kill", "-KILL", str(before[0])])
+    try:
+        yield seen
+    finally:
+        seen["replaced_after_s"] = _until_workers(engine, name, len(before))
+
+
+def _until_workers(engine: Engine, name: str, count: int) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < REPLACE_TIMEOUT_S:
+        if len(engine.worker_pids(name)) >= count:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.5)
+    return None
+
+
+@contextmanager
+def container_restarted(engine: Engine, name: str) -> Iterator[dict[str, Any]]:
+    started = time.monotonic()
+    engine.container(name).restart(timeout=10)
+    seen: dict[str, Any] = {}
+    try:
+        seen["healthy_after_s"] = round(engine.wait_healthy(name) + time.monotonic() - started, 1)
+        yield seen
+    finally:
+        engine.wait_healthy(name)
+
+
+@contextmanager
+def container_frozen_in_bursts(engine: Engine, name: str, freeze_ms: int, period_ms: int) -> Iterator[None]:
+    """Freeze the container `freeze_ms` of every `period_ms` until the block ends; always thawed."""
+    container = engine.container(name)
+    stop = threading.Event()
+
+    def bursts() -> None:
+        while not stop.is_set():
+            container.pause()
+            try:
+                stop.wait(freeze_ms / 1000)
+            finally:
+                container.unpause()
+            stop.wait((period_ms - freeze_ms) / 1000)
+
+    thread = threading.Thread(target=bursts, name=f"freeze-{name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        container.reload()
+        if container.status == "paused":  # the thread could not thaw it: never leave it frozen
+            container.unpause()

@@ -1,0 +1,74 @@
+"""`pytest -m rehearsal` on the sandbox: the four drills pass; a deliberately broken sandbox (rate
+limiting that fails closed, a single backend worker) fails the matching drill, saying which promise broke."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from examday.sandbox.faults import clear, inject
+from examday.sandbox.lifecycle import Sandbox
+from tests.checks.conftest import at_stage
+from tests.checks.runner import failed_ids, run_checklist, sandbox_config
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+DRILLS = {"REH-RED-01", "REH-WRK-01", "REH-RST-01", "REH-DBL-01"}
+SHORT = {"steady_seconds": 6, "redis_outage_seconds": 20, "db_latency_seconds": 12, "students": 40}
+
+
+@pytest.fixture(scope="module")
+def frozen(sandbox: Sandbox) -> Iterator[Sandbox]:
+    yield from at_stage(sandbox, "freeze")
+
+
+def rehearse(tmp_path: Path, *args: str, reports_dir: Path | None = None, **rehearsal):
+    config = sandbox_config(tmp_path, rehearsal={**SHORT, **rehearsal})
+    return run_checklist("rehearsal", tmp_path, f"--target={config}", *args, timeout=600, reports_dir=reports_dir)
+
+
+def test_the_four_drills_pass_and_leave_a_record_with_the_plot(frozen, tmp_path):
+    run = rehearse(tmp_path, reports_dir=tmp_path / "reports", redis_outage_seconds=60)
+    assert run.ids_with("passed") == DRILLS, run.stdout[-4000:]
+    for result in run.items:
+        reconciliation = result.evidence["reconciliation"]
+        assert reconciliation["acknowledged_answers"] > 0 and reconciliation["missing_or_different"] == 0
+        assert result.evidence["latency_ms"]["p95"] > 0 and result.evidence["throughput_rps"] > 0
+    [redis] = run.by_id("REH-RED-01")
+    assert redis.evidence["fault_window_s"][1] - redis.evidence["fault_window_s"][0] >= 60
+    [record] = (tmp_path / "reports").rglob("checklist.html")
+    page = record.read_text()
+    assert page.count('<g class="fault-window"') == 4 and "<script" not in page
+    results = json.loads((record.parent / "results.json").read_text())
+    assert all(item["figures"] for item in results["items"])
+
+
+@pytest.mark.parametrize("fault, drill, says", [
+    ("rate-limit-fails-closed", "REH-RED-01", "rate limiting did not fail open"),
+    ("single-worker", "REH-WRK-01", "no other worker can keep serving"),
+])
+def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, drill, says):
+    inject(frozen, fault)
+    try:
+        run = rehearse(tmp_path, "-k", {"REH-RED-01": "redis", "REH-WRK-01": "worker"}[drill])
+    finally:
+        clear(frozen, fault)
+    assert failed_ids(run) == {drill}, run.stdout[-4000:]
+    [result] = run.by_id(drill)
+    assert "promise broken" in result.message and says in result.message
+
+
+def test_production_is_refused_before_anything_runs(sandbox, tmp_path):
+    config = sandbox_config(tmp_path, target={"name": "prod", "kind": "production"})
+    run = run_checklist("rehearsal", tmp_path, f"--target={config}")
+    assert run.exit_code == pytest.ExitCode.USAGE_ERROR and not run.items
+    assert "refusing the rehearsal phase against prod" in run.stdout
+
+
+def test_load_outside_the_targets_own_addresses_is_refused(frozen, tmp_path):
+    run = rehearse(tmp_path, "-k", "redis", allowed_networks=["10.99.0.0/16"])
+    [result] = run.by_id("REH-RED-01")
+    assert result.outcome in ("failed", "error") and "127.0.0.1" in result.message
