@@ -73,10 +73,12 @@ def run_drill(load: Callable[[], LoadResult], fault: Callable[[], AbstractContex
     thread.start()
     time.sleep(fault_at_s)
     began = _now()
-    with fault() as seen:
-        time.sleep(hold_s)
-    ended = _now()
-    thread.join()
+    try:
+        with fault() as seen:
+            time.sleep(hold_s)
+    finally:
+        ended = _now()
+        thread.join()  # bounded: the load has its own time cap; never leave it running behind a failure
     if "error" in outcome:
         raise outcome["error"]
     result: LoadResult = outcome["result"]
