@@ -17,6 +17,8 @@ MONITORING = {"PRE-MON-03", "PRE-MON-04", "PRE-MON-06", "PRE-MON-07"}
 
 
 def monitoring(tmp_path, *args: str, **overrides):
+    # the sandbox delivers in about 2 s: a shorter wait keeps a failing delivery from costing a minute
+    overrides["alertmanager"] = {"delivery_timeout_seconds": 15, **overrides.get("alertmanager", {})}
     config = sandbox_config(tmp_path, **overrides)
     return run_checklist("preexam", tmp_path, f"--target={config}", "-k", "monitoring", *args)
 
