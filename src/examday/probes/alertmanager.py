@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import yaml
 
@@ -64,8 +63,3 @@ class AlertmanagerProbe:
         post_json(f"{self.url}/api/v2/alerts",
                   [{"labels": labels, "annotations": annotations, "startsAt": starts_at, "endsAt": ends_at}],
                   self.timeout, DEPENDENCY)
-
-    def alert_state(self, label: str, value: str) -> list[dict[str, Any]]:
-        """Alerts Alertmanager holds with label=value (active, silenced or inhibited)."""
-        alerts = get_json(f"{self.url}/api/v2/alerts?filter={label}%3D%22{value}%22", self.timeout, DEPENDENCY)
-        return alerts if isinstance(alerts, list) else []
