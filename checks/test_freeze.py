@@ -4,42 +4,63 @@ from __future__ import annotations
 
 import pytest
 
-from examday.checklist import Impact, item
+from examday.checklist import Impact, item, not_applicable
 from examday.facts.baseline import save_baseline, take_baseline
 from examday.facts.connections import connection_use
 from examday.facts.containers import find_containers
+from examday.facts.health import health_problem
+from examday.facts.exam_mode import freeze_updates_problem, read_flag
+from examday.facts.jobs import observe_jobs
 from examday.facts.proxy import route_health
 from examday.facts.resources import over_thresholds, resource_evidence, sample_resources
-from examday.probes.capacity import background_job_processes
 
 pytestmark = pytest.mark.freeze
 RUNBOOK = "Exam-Day Freeze (1 Hour Before)"
 
 
-@item("FRZ-MOD-01", "Enable Exam Mode: `printenv EXAM_MODE` should output true, and the live process has it",
+@item("FRZ-MOD-01", "Enable Exam Mode: exam mode on where the platform reads it, and the application runs with it",
       runbook=f"{RUNBOOK} / Enable Exam Mode",
-      remediation="Set EXAM_MODE=true and restart the backend to apply it: "
-                  "`docker compose -f <prod compose> up -d backend`; then re-run this item.")
-def test_exam_mode_on_in_container_and_live_process(exam_mode_now, evidence):
-    evidence.record(**exam_mode_now.as_evidence())
-    problems = exam_mode_now.problems(want=True)
+      remediation="Switch exam mode on through the admin API (POST {prefix}/admin/system/exam-mode, phrase "
+                  "ENABLE EXAM MODE): it reaches every worker within the flag cache (10 s), no restart needed. "
+                  "On a platform that reads the EXAM_MODE env var, set it and restart the backend.")
+def test_exam_mode_on_and_applied(read_exam_mode, evidence):
+    view = read_exam_mode()
+    evidence.record(**view.as_evidence())
+    problems = view.problems(want=True)
     assert not problems, "; ".join(problems)
 
 
-@item("FRZ-JOB-01", "Disable Background Jobs: no cron, celery or worker processes running",
+@item("FRZ-MOD-02", "Enable Exam Mode: FREEZE_UPDATES is off, students can save answers",
+      runbook=f"{RUNBOOK} / Enable Exam Mode", impact=Impact.CRITICAL,
+      remediation="Switch FREEZE_UPDATES off now (POST {prefix}/admin/system/freeze-updates, phrase DISABLE FREEZE "
+                  "UPDATES): while it is on every answer and submit is refused with HTTP 423.")
+@pytest.mark.during
+def test_freeze_updates_off(postgres, examday_config, evidence):
+    key = examday_config.exam_mode.freeze_updates_key
+    if key is None:
+        not_applicable("the platform has no freeze-updates flag ([exam_mode] freeze_updates_key unset)")
+    row = read_flag(postgres, examday_config.exam_mode.flag_table, key)
+    evidence.record(flag=row)
+    problem = freeze_updates_problem(row)
+    assert problem is None, problem
+
+
+@item("FRZ-JOB-01", "Disable Background Jobs: no job process running, no crontab entry that starts one",
       runbook=f"{RUNBOOK} / Disable Background Jobs",
-      remediation="Stop the job runner (`docker compose stop worker`) and any cron/celery/rq/scheduler process "
-                  "named above; uvicorn and gunicorn workers are not jobs and stay.")
+      remediation="Comment out or delete the crontab lines named above, and let the running job named above "
+                  "finish or stop it (`docker exec <container> kill PID`, or `kill PID` on the host); a job "
+                  "started in exam mode exits saying it skipped. Stop a job-runner container where the platform "
+                  "has one. A cron daemon with no job entry and uvicorn's workers are not jobs and stay.")
+@pytest.mark.during
 def test_no_background_jobs_running(docker_engine, examday_config, evidence):
-    containers = find_containers(docker_engine, examday_config)
-    runners = [containers[role].name for role in examday_config.platform.job_runner_roles
-               if containers.get(role) is not None and containers[role].status == "running"]
-    jobs = {c.name: [p.cmdline[:100] for p in background_job_processes(docker_engine.processes(c.name))]
-            for c in containers.values() if c is not None and c.status == "running"}
-    jobs = {name: found for name, found in jobs.items() if found}
-    evidence.record(job_runner_containers_running=runners, job_processes=jobs)
-    assert not runners, f"job-runner containers still running: {', '.join(runners)}"
-    assert not jobs, f"background job processes running: {jobs}"
+    picture = observe_jobs(docker_engine, examday_config)
+    evidence.record(**picture.as_evidence(), host_processes_searched=examday_config.jobs.host_processes)
+    runners = [f"{role} ({status})" for role, status in picture.runner_containers.items() if status == "running"]
+    problems = [problem for problem in (
+        picture.processes.jobs_problem(), picture.processes.errors_problem(),
+        f"job-runner containers still running: {', '.join(runners)}" if runners else None,
+        picture.crontabs.entries_problem(), picture.crontabs.unreadable_problem()) if problem]
+    assert not problems, "; ".join(problems)
 
 
 @item("FRZ-EPT-01", "Verify Critical Endpoints: /health returns 200 OK", runbook=f"{RUNBOOK} / Verify Critical Endpoints",
@@ -47,7 +68,8 @@ def test_no_background_jobs_running(docker_engine, examday_config, evidence):
 def test_health_endpoint_answers_200(api, evidence):
     health = api.health()
     evidence.record(health=health)
-    assert health.status == 200, f"/health answered {health.status}"
+    problem = health_problem(health)
+    assert problem is None, problem
 
 
 @item("FRZ-EPT-02", "Verify Critical Endpoints: ready returns 200 with status ok",
@@ -92,11 +114,14 @@ def test_container_resources_within_limits(docker_engine, examday_config, eviden
 
 
 @item("FRZ-SYS-03", "Final System Check: proxy routers healthy", runbook=f"{RUNBOOK} / Final System Check",
-      remediation="Read the proxy's log (`docker logs <proxy> --tail=100`) and fix the route or upstream named.")
+      remediation="Fix the router, service or upstream named: on Traefik its dashboard (127.0.0.1:8080) shows each "
+                  "router's error, `docker logs <proxy> --tail=100` the rest; a server DOWN is the backend or "
+                  "frontend failing its health check. No router, upstream or access-log line at all means nothing "
+                  "is routed (or the proxy is read in the wrong place: [proxy] admin_url, access_log_source).")
 def test_proxy_routes_healthy(docker_engine, examday_config, evidence):
     health = route_health(docker_engine, examday_config)
     evidence.record(**health.as_evidence())
-    assert not health.unhealthy, f"{health.source}: {health.unhealthy}"
+    assert not health.unhealthy, f"{health.source}: " + "; ".join(health.unhealthy)
 
 
 @item("FRZ-SYS-04", "Freeze baseline recorded for the exam", runbook=f"{RUNBOOK} / Final System Check",

@@ -7,38 +7,56 @@ import pytest
 from examday.checklist import Impact, item
 from examday.facts.containers import find_containers
 from examday.facts.exam_mode import as_bool
+from examday.facts.jobs import observe_jobs, scheduled_job_keys
 
 pytestmark = pytest.mark.postexam
 RUNBOOK = "Post-Exam / Disable Exam Mode"
 
 
-@item("POST-MOD-01", "Disable Exam Mode: EXAM_MODE=false in the configuration and in the live backend",
+@item("POST-MOD-01", "Disable Exam Mode: exam mode off where the platform reads it, and applied",
       runbook=RUNBOOK, impact=Impact.MEDIUM,
-      remediation="Set EXAM_MODE=false (and the system_flags row, if used) and restart the backend: "
-                  "`docker compose -f <prod compose> up -d backend`; heavy analytics and admin jobs stay "
-                  "disabled until then.")
-def test_exam_mode_off_and_applied(exam_mode_now, evidence):
-    evidence.record(**exam_mode_now.as_evidence())
-    problems = exam_mode_now.problems(want=False)
+      remediation="Switch exam mode off through the admin API (POST {prefix}/admin/system/exam-mode, phrase "
+                  "DISABLE EXAM MODE); on a platform that reads the EXAM_MODE env var, set it false and restart "
+                  "the backend. Heavy admin work (imports, ranking, exports) answers 423 until then.")
+def test_exam_mode_off_and_applied(read_exam_mode, evidence):
+    view = read_exam_mode()
+    evidence.record(**view.as_evidence())
+    problems = view.problems(want=False)
     assert not problems, "; ".join(problems)
 
 
-@item("POST-JOB-01", "Re-enable background jobs: the job runners run, with their schedule enabled",
+@item("POST-JOB-01", "Re-enable background jobs: a crontab entry starts the jobs again",
       runbook=RUNBOOK, impact=Impact.MEDIUM,
-      remediation="Start the job runner again (`docker compose up -d worker`) with scheduled jobs enabled "
-                  "in its configuration; recalculations skipped during the exam catch up then.")
-def test_background_jobs_running_again(docker_engine, examday_config, evidence):
+      remediation="Restore the crontab lines taken out at the freeze where cron reads them (e.g. "
+                  "`0 2 * * * root ... python -m app.jobs.run KEY` in /etc/cron.d); start the job-runner "
+                  "container again where the platform has one. The recalculations skipped during the exam "
+                  "catch up at their next run.")
+def test_background_jobs_scheduled_again(docker_engine, examday_config, evidence):
+    picture = observe_jobs(docker_engine, examday_config, host_processes=False)
+    survey = picture.crontabs
+    evidence.record(**survey.as_evidence(), scheduled_job_keys=scheduled_job_keys(survey.job_entries))
+    problems = []
+    if not survey.job_entries:
+        unreadable = survey.unreadable_problem()
+        problems.append("no crontab entry starts a job: the jobs never run again"
+                        + (f" ({unreadable})" if unreadable else ""))
+    problems += _job_runners_not_running(docker_engine, examday_config, evidence)
+    assert not problems, "; ".join(problems)
+
+
+def _job_runners_not_running(docker_engine, examday_config, evidence) -> list[str]:
+    """Only for platforms with a job-runner container ([platform] job_runner_roles; the real one has none)."""
+    roles = examday_config.platform.job_runner_roles
+    if not roles:
+        return []
     switch = examday_config.platform.scheduled_jobs_env
     containers = find_containers(docker_engine, examday_config)
-    roles = [role for role in examday_config.platform.job_runner_roles if role in containers]
-    if not roles:
-        pytest.skip("no job-runner role is configured ([platform] job_runner_roles with a container name)")
-    runners = {role: containers[role] for role in roles}
-    evidence.record(job_runners={role: None if c is None else {"name": c.name, "status": c.status,
-                                                               switch: c.env.get(switch)}
-                                 for role, c in runners.items()})
-    stopped = [f"{role} ({'missing' if c is None else c.status})" for role, c in runners.items()
-               if c is None or c.status != "running"]
-    assert not stopped, f"job runners not running: {', '.join(stopped)}"
-    disabled = [c.name for c in runners.values() if c is not None and as_bool(c.env.get(switch)) is False]
-    assert not disabled, f"{switch}=false in the running {', '.join(disabled)}: its jobs never fire"
+    runners = {role: containers.get(role) for role in roles}
+    evidence.record(job_runners={role: None if c is None else {
+        "name": c.name, "status": c.status, "schedule_enabled": as_bool(c.env.get(switch)) if switch else None}
+        for role, c in runners.items()})
+    problems = [f"job runner {role} is {'missing' if c is None else c.status}" for role, c in runners.items()
+                if c is None or c.status != "running"]
+    problems += [f"{switch}=false in the running {c.name}: its jobs never fire" for c in runners.values()
+                 if switch and c is not None and c.status == "running" and as_bool(c.env.get(switch)) is False]
+    return problems

@@ -10,11 +10,12 @@ import pytest
 
 from examday.checklist import item
 from examday.facts.baseline import baseline_path, current_counts, load_baseline, losses
-from examday.facts.invariants import ROWS_SHOWN
+from examday.facts.invariants import ROWS_SHOWN, guarantees_on
 from examday.facts.losses import sessions_that_lost_rows
 
 pytestmark = pytest.mark.postexam
 RUNBOOK = "Post-Exam / Data Integrity Verification"
+SESSIONS_NAMED = 5  # in the failure message; the evidence keeps up to ROWS_SHOWN
 
 
 @item("POST-INT-01", "Run integrity checks (verify-data-integrity.sh): no invariant violated", runbook=RUNBOOK,
@@ -22,11 +23,14 @@ RUNBOOK = "Post-Exam / Data Integrity Verification"
                   "corruption suspected' (capture logs, contact the database administrator).")
 @pytest.mark.recovery
 def test_integrity_invariant_holds(invariant, postgres, evidence):
+    # The constraints say what should be impossible; the query, run regardless, says what is.
+    guarantees = guarantees_on(postgres, invariant)
     result = postgres.query(invariant.sql, limit=ROWS_SHOWN)
-    evidence.record(invariant=invariant.name, forbids=invariant.description, columns=result.columns,
+    evidence.record(invariant=invariant.name, forbids=invariant.description,
+                    guaranteed_by=guarantees.as_evidence(), columns=result.columns,
                     violating_rows=[list(map(str, row)) for row in result.rows], more_not_shown=result.truncated)
     assert not result.rows, (f"{invariant.description.rstrip('.')}: {len(result.rows)}{'+' if result.truncated else ''} "
-                             f"row(s), first {list(map(str, result.rows[0]))}")
+                             f"row(s), first {list(map(str, result.rows[0]))}{guarantees.on_violation()}")
 
 
 @item("POST-INT-02", "No answers lost: sessions, answers and submissions not fewer than at the freeze",
@@ -45,6 +49,7 @@ def test_nothing_lost_since_the_freeze(postgres, examday_config, evidence):
     evidence.record(baseline_taken_at=baseline.taken_at, totals_at_freeze=baseline.counts, totals_lower=totals,
                     sessions_compared=len(baseline.session_answers), columns=lost.columns,
                     sessions_with_losses=lost.rows, more_not_shown=lost.truncated)
-    assert not lost.rows, (f"{len(lost.rows)}{'+' if lost.truncated else ''} session(s) lost rows since the freeze, "
-                           f"first {dict(zip(lost.columns, lost.rows[0]))}")
+    named = "; ".join(session.describe() for session in lost.sessions[:SESSIONS_NAMED])
+    assert not lost.rows, (f"{len(lost.rows)}{'+' if lost.truncated else ''} session(s) lost rows since the freeze: "
+                           f"{named}{'; ...' if len(lost.sessions) > SESSIONS_NAMED else ''}")
     assert not totals, "fewer than at the freeze: " + "; ".join(totals)

@@ -2,105 +2,107 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from dataclasses import replace
+
 import pytest
 
-from examday.checklist import Impact, item
+from examday.checklist import Impact, deployed, item
 from examday.facts.containers import find_containers
-from examday.facts.exam_mode import configured_mode, expected_effective, flag_mode, running_env_mode
-from examday.facts.jobs import cron_entries, job_runner_services
+from examday.facts.exam_mode import report_disagrees_within_cache
+from examday.plugin.fixtures import application_report
+from examday.facts.jobs import job_patterns, job_runner_services, list_processes, observe_jobs, survey_processes
+from examday.facts.rate_limits import observe_login_limits
 from examday.facts.redaction import allowed_env
-from examday.probes import compose as compose_config_of
-from examday.probes.capacity import background_job_processes
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Pre-Exam Checklist / Configuration"
 
 
 @item("PRE-CFG-01", "Set `EXAM_MODE=true` in production environment", runbook=RUNBOOK,
-      remediation="Write EXAM_MODE=true into the backend's configuration (its env file or compose file) "
-                  "so the restart at the freeze applies it; if a system_flags row exists, set it true too.")
-def test_exam_mode_true_in_the_configuration_the_next_restart_applies(
-        compose_config, backend_service, postgres, examday_config, evidence):
-    env = compose_config_of.service_environment(compose_config, backend_service)
-    configured = configured_mode(env, examday_config)
-    flag = flag_mode(postgres, examday_config)
-    evidence.record(configured=configured, flag=flag)
-    assert configured.enabled is True, (
-        f"EXAM_MODE in the backend's compose configuration is {env.get(examday_config.exam_mode.env_key)!r}, "
-        "not true: the restart at the freeze would leave exam mode off")
-    assert flag.enabled is not False, f"the {flag.source} row says EXAM_MODE=false, and it wins over the env"
-
-
-@item("PRE-CFG-02", "Verify `EXAM_MODE` is respected by application", runbook=RUNBOOK,
-      remediation="The application does not run with the mode its own configuration gives it: check how it "
-                  "reads EXAM_MODE (env name, system_flags table) and restart it.")
-def test_application_runs_the_mode_its_configuration_gives_it(docker_engine, postgres, api, examday_config, evidence):
-    if "http" not in examday_config.exam_mode.sources:
-        pytest.skip("the application reports no effective mode (add \"http\" to exam_mode.sources "
-                    "and set api.exam_mode_path)")
-    container = docker_engine.container(examday_config.docker.containers.backend)
-    expected = expected_effective(flag_mode(postgres, examday_config),
-                                  running_env_mode(container.env, examday_config))
-    reported = api.exam_mode()
-    evidence.record(expected=expected, reported=reported)
-    assert reported.enabled == bool(expected.enabled), (
-        f"the application reports exam mode {reported.enabled} (source {reported.reported_source}) but its "
-        f"{expected.source} says {expected.enabled}")
-
-
-@item("PRE-CFG-03", "Disable any cron jobs or scheduled tasks", runbook=RUNBOOK,
-      remediation="Disable the job runner's schedule in its configuration (e.g. SCHEDULED_JOBS_ENABLED=false) "
-                  "or remove the service from the next `up`; the running worker is stopped at the freeze.")
-def test_no_scheduled_job_will_run(compose_config, examday_config, evidence):
-    services = job_runner_services(compose_config, examday_config)
-    evidence.record(job_runners=[{"service": s.service, "would_run": s.would_run, "jobs_enabled": s.jobs_enabled}
-                                 for s in services])
-    firing = [s.service for s in services if s.will_fire]
-    assert not firing, (f"scheduled jobs will still fire from {', '.join(firing)}: "
-                        f"{examday_config.platform.scheduled_jobs_env} is not false in its configuration")
-
-
-@item("PRE-CFG-04", "Disable any cron jobs or scheduled tasks: none in the backend", runbook=RUNBOOK,
-      remediation="Remove the crontab entries / stop the cron, celery, rq or scheduler process named above "
-                  "inside the backend container (uvicorn workers are fine).")
-def test_no_cron_entries_or_job_processes_in_the_backend(docker_engine, examday_config, evidence):
-    backend = examday_config.docker.containers.backend
-    entries = cron_entries(docker_engine, backend)
-    jobs = background_job_processes(docker_engine.processes(backend))
-    # A crontab only fires through a cron daemon, which is itself one of the job processes.
-    evidence.record(cron_entries=entries, job_processes=[p.cmdline[:120] for p in jobs])
-    assert not jobs, (f"background job processes in {backend}: {[p.cmdline[:80] for p in jobs]}"
-                      + (f"; crontab entries they may run: {entries[:5]}" if entries else ""))
-
-
-@item("PRE-CFG-05", "Verify rate limits are appropriate", runbook=RUNBOOK, impact=Impact.HIGH,
-      remediation="Set the rate-limit settings named above within the bounds in examday.toml "
-                  "([platform] rate_limits) and keep the limiter failing open when Redis is down.")
-def test_rate_limits_within_bounds(compose_config, backend_service, examday_config, evidence):
-    env = compose_config_of.service_environment(compose_config, backend_service)
-    platform = examday_config.platform
-    observed = {key: env.get(key) for key in platform.rate_limits}
-    fail_mode = env.get(platform.rate_limit_fail_mode_env) if platform.rate_limit_fail_mode_env else None
-    evidence.record(limits=observed, bounds={k: list(v) for k, v in platform.rate_limits.items()},
-                    fail_mode=fail_mode)
-    problems = []
-    for key, (low, high) in platform.rate_limits.items():
-        value = observed[key]
-        if value is None:
-            problems.append(f"{key} is not set")
-        elif not _number(value) or not low <= float(value) <= high:
-            problems.append(f"{key}={value} is outside [{low:g}, {high:g}]")
-    if fail_mode is not None and fail_mode.strip().lower() == "closed":
-        problems.append(f"{platform.rate_limit_fail_mode_env}=closed: a Redis outage would refuse every request")
+      remediation="Switch exam mode on where the platform reads it: the system_flags row EXAM_MODE, through "
+                  "the admin API (POST {prefix}/admin/system/exam-mode, phrase ENABLE EXAM MODE); an EXAM_MODE "
+                  "env var alone changes nothing on the current platform.")
+def test_exam_mode_set_where_the_platform_reads_it(read_exam_mode, evidence):
+    view = read_exam_mode(ask_application=False)
+    evidence.record(**view.as_evidence())
+    problems = view.problems(want=True, applied=False)
     assert not problems, "; ".join(problems)
 
 
-def _number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+@item("PRE-CFG-02", "Verify `EXAM_MODE` is respected by application", runbook=RUNBOOK,
+      remediation="The application does not run with the mode its flag gives it: check the flag row, the "
+                  "workers' flag cache (SYSTEM_FLAGS_CACHE_TTL_SECONDS) and the backend's log; restart it if a "
+                  "worker is stuck. Without [operator] examday cannot ask the application.")
+def test_application_runs_the_mode_its_flag_gives_it(request, read_exam_mode, examday_config, evidence):
+    if "http" not in examday_config.exam_mode.sources:
+        pytest.fail('the application\'s own report is not read: add "http" to exam_mode.sources and an '
+                    "[operator] account (the exam-mode endpoint is admin-only)")
+    view = read_exam_mode()
+    wait = report_disagrees_within_cache(view, examday_config.exam_mode.cache_seconds, dt.datetime.now(dt.timezone.utc))
+    if wait:  # the flag changed moments ago: every worker has it within the cache time
+        time.sleep(wait)
+        view = replace(view, reported=application_report(request, examday_config)())
+    evidence.record(**view.as_evidence(), waited_for_cache_seconds=round(wait, 1))
+    expected = view.flag.value if view.flag is not None else (view.env.container_env.enabled if view.env else None)
+    assert view.reported.enabled is bool(expected), (
+        f"the application reports exam mode {str(view.reported.enabled).lower()} but its "
+        f"{'flag' if view.flag is not None else 'env'} says {str(expected).lower()}")
+
+
+@item("PRE-CFG-03", "Disable any cron jobs or scheduled tasks", runbook=RUNBOOK,
+      remediation="Comment out or delete each crontab line named above where it is (the file under /etc/cron.d, "
+                  "/etc/crontab, or `crontab -e -u USER`). examday must read every crontab [jobs] crontabs names: "
+                  "run it with read access (root), or correct the location. A job-runner container, where the "
+                  "platform has one, must not start at the next `up` (or its schedule switch must say false).")
+def test_no_crontab_entry_starts_a_job(docker_engine, examday_config, evidence, request):
+    # Processes are listed only to find cron daemons whose crontabs [jobs] does not name.
+    picture = observe_jobs(docker_engine, examday_config, host_processes=False)
+    survey = picture.crontabs
+    evidence.record(**survey.as_evidence(), cron_daemons=picture.processes.as_evidence()["cron_daemons"])
+    problems = [problem for problem in (survey.entries_problem(), survey.unreadable_problem()) if problem]
+    if examday_config.platform.job_runner_roles:
+        problems += _job_runners_that_would_fire(examday_config, evidence, request)
+    assert not problems, "; ".join(problems)
+
+
+def _job_runners_that_would_fire(examday_config, evidence, request) -> list[str]:
+    if not examday_config.docker.compose_files:
+        return ["[platform] job_runner_roles is set but docker.compose_files is not: examday cannot read "
+                "whether the job runner starts at the next `up`"]
+    services = job_runner_services(request.getfixturevalue("compose_config"), examday_config)
+    evidence.record(job_runners=[{"role": s.role, "service": s.service, "would_run": s.would_run,
+                                  "schedule_enabled": s.jobs_enabled} for s in services])
+    switch = examday_config.platform.scheduled_jobs_env
+    return [f"job runner {s.service} would run at the next `up`"
+            + (f" with {switch} not false" if switch else "") for s in services if s.will_fire]
+
+
+@item("PRE-CFG-04", "Disable any cron jobs or scheduled tasks: none in the backend", runbook=RUNBOOK,
+      remediation="A job runs in the backend container (started by cron on the host through `docker exec`, or "
+                  "by hand): let it finish or stop it (`docker exec <backend> kill PID`); uvicorn and its "
+                  "workers are not jobs and stay.")
+def test_no_job_process_in_the_backend(docker_engine, examday_config, evidence):
+    # The day before, a job may still run today; none may stay in the backend.
+    deployed(examday_config, "backend")
+    survey = survey_processes(list_processes(docker_engine, examday_config, ["backend"]),
+                              job_patterns(examday_config))
+    evidence.record(**survey.as_evidence(), command_patterns=examday_config.jobs.command_patterns)
+    problems = [problem for problem in (survey.jobs_problem(), survey.errors_problem()) if problem]
+    assert not problems, "; ".join(problems)
+
+
+@item("PRE-CFG-05", "Verify rate limits are appropriate", runbook=RUNBOOK, impact=Impact.HIGH,
+      remediation="Behind the proxy the backend must see each student's own address: add `--proxy-headers "
+                  "--forwarded-allow-ips=<the address the proxy connects from>` to uvicorn's command (the "
+                  "Docker gateway for a host proxy) and restart the backend. Students behind one NAT share a "
+                  "bucket: spread their logins ([exam] login_window_minutes) or give the hall more addresses.")
+def test_login_burst_fits_the_rate_limits(docker_engine, examday_config, evidence):
+    deployed(examday_config, "backend")
+    judgement = observe_login_limits(docker_engine, examday_config)
+    evidence.record(**judgement.as_evidence())
+    assert not judgement.problems, "; ".join(judgement.problems)
 
 
 @item("PRE-CFG-06", "Check container resource limits are set", runbook=RUNBOOK,

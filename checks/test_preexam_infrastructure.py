@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 
@@ -11,6 +10,8 @@ from examday.checklist import Impact, item
 from examday.facts.backups import backup_container, restore_into
 from examday.facts.certificates import required_valid_until
 from examday.facts.containers import find_containers
+from examday.facts.health import health_problem
+from examday.facts.staging import StagingNotConfigured, staging_probe, staging_student, try_student_flow
 from examday.probes.dns import resolve
 from examday.probes.tls import inspect_certificate
 from examday.config import split_host_port
@@ -80,15 +81,16 @@ def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
       remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
                   "a backup that does not restore is no backup.")
 def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, examday_config, evidence):
-    cfg = examday_config.backup
-    if cfg.restore_test_dsn_env is None or not os.environ.get(cfg.restore_test_dsn_env):
-        pytest.skip("no scratch database configured for a restore test ([backup] restore_test_dsn_env)")
+    scratch = examday_config.backup.restore_test_dsn()
+    if scratch is None:
+        pytest.skip("no scratch database configured for a restore test "
+                    "([backup] restore_test_dsn_env or restore_test_dsn_file)")
     backups = request.getfixturevalue("backups")  # only once the drill is configured
     newest = backups.newest
     assert newest is not None, f"no backup at {backups.where}"
     # The one write examday makes, and only into the scratch database the operator named.
     restored, tables, error = restore_into(docker_engine, backup_container(examday_config), newest.path,
-                                           os.environ[cfg.restore_test_dsn_env])
+                                           scratch.get_secret_value())
     evidence.record(file=newest.path, restored=restored, tables_after_restore=tables, error=error or None)
     assert restored, f"restoring {newest.path} failed: {error}"
     assert tables > 0, "the restore left no tables in the scratch database"
@@ -128,15 +130,22 @@ def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
 
 
 @item("PRE-INF-07", "Test staging environment (if available)", runbook=RUNBOOK, impact=Impact.MEDIUM,
-      remediation="Bring the staging twin up and healthy: it is where tonight's last changes are tried.")
-def test_staging_environment_healthy(examday_config, evidence):
+      remediation="Bring the staging twin up and healthy and fix the step named: it is where tonight's last "
+                  "changes are tried, and a student's flow that fails there fails in the exam.")
+def test_staging_runs_a_students_whole_flow(examday_config, evidence):
     staging = examday_config.staging
     if staging is None or staging.api_base_url is None:
         pytest.skip("no staging environment configured ([staging] api_base_url)")
-    from examday.probes.http import HttpProbe
-
-    with HttpProbe.from_config(examday_config.api, base_url=staging.api_base_url, dependency="staging") as probe:
+    with staging_probe(examday_config) as probe:
         health, ready = probe.health(), probe.ready()
-    evidence.record(health=health, ready=ready)
-    assert health.status == 200, f"staging /health answered {health.status}"
-    assert ready.is_ok, f"staging ready says {ready.status}: {ready.failing_components()}"
+        evidence.record(health=health, ready=ready)
+        problem = health_problem(health)
+        assert problem is None, f"staging: {problem}"
+        assert ready.is_ok, f"staging {ready.describe()}"
+        try:
+            student = staging_student(probe, examday_config)
+        except StagingNotConfigured as missing:
+            pytest.fail(str(missing))
+        flow = try_student_flow(student, examday_config.flow.choices)
+    evidence.record(flow=flow)
+    assert flow.failed_step is None, f"staging: the student flow failed at '{flow.failed_step}': {flow.error}"

@@ -11,6 +11,7 @@ from examday.facts.alerting import send_test_alert
 from examday.facts.containers import find_containers, log_handling
 from examday.facts.scrape_targets import persistently_down
 from examday.facts.logs import recent_log_summary, request_id_logged
+from examday.facts.proxy import dashboard_access
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Pre-Exam Checklist / Monitoring"
@@ -109,13 +110,12 @@ def test_test_alert_delivered_and_resolved(alertmanager, examday_config, pytestc
 
 
 @item("PRE-MON-05", "Check dashboard access (Traefik, if needed)", runbook=RUNBOOK, impact=Impact.MEDIUM,
-      remediation="Make the dashboard reachable for the on-call team (route, credentials, VPN).")
+      remediation="Make the dashboard reachable for the on-call team (route, credentials, VPN); on Traefik "
+                  "the dashboard and its API are on the `traefik` entrypoint (127.0.0.1:8080, api.dashboard "
+                  "= true): an answering page with no /api/version behind it shows no live routers.")
 def test_dashboard_reachable(examday_config, evidence):
     if examday_config.dashboard is None:
         pytest.skip("no dashboard configured ([dashboard] url)")
-    import httpx
-
-    answer = httpx.get(examday_config.dashboard.url, timeout=examday_config.dashboard.timeout_seconds,
-                       follow_redirects=True)
-    evidence.record(url=examday_config.dashboard.url, status=answer.status_code)
-    assert answer.status_code < 400, f"dashboard answered {answer.status_code}"
+    access = dashboard_access(examday_config)
+    evidence.record(**access.as_evidence())
+    assert not access.problems, "; ".join(access.problems)

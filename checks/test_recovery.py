@@ -8,16 +8,22 @@ invariant) and POST-INT-02 (nothing lost since the freeze), which carry the
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import asdict
 
 import pytest
 
 from examday.checklist import item
-from examday.facts.canary import CanaryStudent, load_memory, missing_answers, next_answer, save_memory
+from examday.facts.canary import SessionLost, load_memory, lost_session_problem, run_canary, save_memory
+from examday.facts.health import health_problem
 from examday.facts.logs import request_id_logged
-from examday.facts.metrics import scrape
+from examday.facts.metrics import counted_for, parse_counters, scrape_text
+from examday.probes.student_api import StudentClient
 
 pytestmark = pytest.mark.recovery
 RUNBOOK = "Recovery Verification"
+TRACE_REQUESTS = 6  # spread over the workers (each counts in its own registry)
+MAX_SCRAPES = 12
 
 
 @item("REC-HLT-01", "Health Checks: /health answers 200 and ready reports status ok",
@@ -27,7 +33,8 @@ RUNBOOK = "Recovery Verification"
 def test_health_and_ready_after_recovery(api, evidence):
     health = api.health()
     evidence.record(health=health)
-    assert health.status == 200, f"/health answered {health.status}"
+    problem = health_problem(health)
+    assert problem is None, problem
     ready = api.ready()
     evidence.record(ready=ready)
     assert ready.is_ok, ready.describe()
@@ -38,24 +45,26 @@ def test_health_and_ready_after_recovery(api, evidence):
       remediation="Students cannot resume or their answers are gone: stop the incident clock, do not restart "
                   "anything else, and check the backend's log and the session's rows before students retry.")
 def test_canary_student_resumes_with_every_answer(api, examday_config, evidence):
-    if examday_config.canary is None:
-        pytest.skip("no canary student configured ([canary] username, password_env, exam_code)")
-    memory = load_memory(examday_config)
-    student = CanaryStudent(api, examday_config.canary)
-    student.sign_in()
-    view = student.start_or_resume()
-    lost = missing_answers(view, memory)
-    evidence.record(session_id=view.session_id, status=view.status, resumed=view.resumed,
-                    saved_before=len(memory.answers.get(view.session_id, {})), answers_missing=lost)
-    assert not lost, f"{len(lost)} answer(s) the canary saved before are gone: {lost[:5]}"
-    step = next_answer(view)
-    if step is not None:
-        student.save_answer(view.session_id, *step)
-        memory.answers.setdefault(view.session_id, {})[step[0]] = step[1]
-        save_memory(memory, examday_config)
-        reread = student.view(view.session_id)
-        evidence.record(saved_now=step[0], read_back=reread.answers.get(step[0]))
-        assert reread.answers.get(step[0]) == step[1], "an answer saved now does not read back"
+    canary = examday_config.canary
+    if canary is None:
+        pytest.skip("no canary student configured ([canary] username, password_env or password_file)")
+    student = StudentClient(api, examday_config.flow, canary.username, _password(canary))
+    try:
+        outcome, memory = run_canary(student, load_memory(examday_config), examday_config.flow.choices)
+    except SessionLost as unreadable:
+        evidence.record(session_id=unreadable.session_id)
+        pytest.fail(unreadable.reason)
+    save_memory(memory, examday_config)  # a lost session is reported once: the next round resumes the new one
+    evidence.record(**asdict(outcome))
+    lost = lost_session_problem(outcome)
+    assert lost is None, lost
+    assert not outcome.missing, (f"{len(outcome.missing)} answer(s) the canary saved before are no longer "
+                                 f"answered in session {outcome.session_id}: {outcome.missing[:5]}")
+    assert outcome.read_back is not False, f"an answer saved now ({outcome.saved_now}) does not read back"
+
+
+def _password(section) -> str:
+    return section.password.get_secret_value() if section.password else ""
 
 
 @item("REC-OBS-01", "Observability: request IDs are traceable in the backend's logs",
@@ -73,16 +82,24 @@ def test_request_id_traceable_in_logs(api, docker_engine, examday_config, eviden
     assert delay is not None, f"request {traced.request_id} did not appear in the backend's logs within 10 s"
 
 
-@item("REC-OBS-02", "Observability: metrics are being captured (the counters still count)",
+@item("REC-OBS-02", "Observability: metrics are being captured (a request of ours is counted)",
       runbook=f"{RUNBOOK} / Observability",
       remediation="The backend's metrics endpoint does not count requests since the restart: check its "
-                  "metrics setup (e.g. the Prometheus multiprocess directory) and that Prometheus scrapes it.")
-def test_metrics_still_counting(api, examday_config, evidence):
+                  "metrics middleware and registry, and that Prometheus scrapes it.")
+def test_metrics_count_a_request_of_ours(api, backend_metrics, examday_config, evidence):
     path = examday_config.api.metrics_path
-    before = scrape(api, path)
-    api.ready()
-    after = scrape(api, path)
-    evidence.record(path=path, samples=after.samples, counters_before=before.counter_total,
-                    counters_after=after.counter_total)
-    assert after.samples > 0, f"{path} answered without a single metric sample"
-    assert after.counter_total > before.counter_total, f"no counter of {path} grew across a request of ours"
+    # A path never requested before: its raw-path route label makes a series of its own (one per run).
+    marker = f"examday-trace-{uuid.uuid4().hex[:12]}"
+    marker_path = api.url_for(marker).path  # the backend may see it without a proxy's /api
+    answers = [api.get(marker_path).status for _ in range(TRACE_REQUESTS)]
+    found, scrapes, samples = 0.0, 0, 0
+    while scrapes < MAX_SCRAPES and not found:
+        text = scrape_text(backend_metrics, path)
+        scrapes, samples, found = scrapes + 1, parse_counters(text).samples, counted_for(text, f"/{marker}")
+    evidence.record(path=path, marker_path=marker_path, marker_answers=sorted(set(answers)), scrapes=scrapes,
+                    samples=samples, marker_counted=found,
+                    note="each worker has its own registry: a scrape shows the worker that answered it")
+    where = f"{backend_metrics.base_url}{path}"
+    assert samples > 0, f"{where} answered without a single metric sample"
+    assert found > 0, (f"none of {scrapes} scrapes of {where} counted our {TRACE_REQUESTS} requests to {marker_path}: "
+                       "the metrics do not count requests")

@@ -56,8 +56,9 @@ def logged_since(docker_engine, examday_config, since: dt.datetime, event: str) 
 
 @item("REH-RED-01", "Redis failure: rate limiting temporarily bypassed, auth still works, no answer lost",
       runbook=f"{RUNBOOK} / Redis failure",
-      remediation="The backend must fail open when Redis is down (RATE_LIMIT_FAIL_MODE=open, REDIS_REQUIRED="
-                  "false) and keep auth out of Redis: fix that before the exam; a Redis blip would lock students out.")
+      remediation="With Redis down the backend must fail open fast and keep auth out of Redis. The platform's "
+                  "Redis client has no circuit breaker (1 s timeouts, default retries, name resolution of the "
+                  "stopped container): every call touching Redis waits; fix that before the exam.")
 def test_redis_outage_under_load(drills, docker_engine, postgres, examday_config, evidence):
     redis = examday_config.docker.containers.redis
     run = drills.run(lambda: container_stopped(drills.engine, redis), f"{redis} stopped",
@@ -67,13 +68,13 @@ def test_redis_outage_under_load(drills, docker_engine, postgres, examday_config
     evidence.record(rate_limit_bypass_log_lines=bypassed, late_logins=len(drills.accounts) - len(drills.accounts) // 2)
     record_drill(run, postgres, examday_config, evidence)
     assert requests, "no request was scheduled while Redis was down: the drill proves nothing"
-    failed_logins = {k: v for k, v in run.result.notes.items() if k.startswith(("login failed", "find exam failed"))}
+    failed_logins = {k: v for k, v in run.result.notes.items() if k.startswith("login failed")}
     assert not errors and not failed_logins, (
         f"promise broken: with Redis down, {errors} of {requests} requests failed ({run.result.examples}); "
         f"logins: {failed_logins or 'ok'}: rate limiting did not fail open or auth depends on Redis")
     limit, during_p95 = examday_config.thresholds.p95_ms, median_p95(run.during())
     assert during_p95 < limit, (f"promise broken: with Redis down every request waited for it: median p95 "
-                                f"{during_p95:.0f} ms (limit {limit:g} ms); fail open fast (a circuit breaker)")
+                                f"{during_p95:.0f} ms (limit {limit:g} ms): the Redis client has no circuit breaker")
 
 
 @item("REH-WRK-01", "Backend worker failure: the other workers keep serving, the master replaces it",
@@ -126,8 +127,11 @@ def test_database_latency_degrades_and_recovers(drills, postgres, examday_config
                              median_p95(run.after(GRACE_S)))
     evidence.record(median_p95_ms={"before": before, "during": during, "after": after})
     record_drill(run, postgres, examday_config, evidence)
-    assert during > 2 * before, (f"p95 did not degrade while the database was slow ({before:.0f} ms before, "
-                                 f"{during:.0f} ms during): the fault did not take effect")
+    # Healthy p95 is the lower of before and after: late logins (password hashing is slow on purpose)
+    # can lift the short window before the fault on a small machine.
+    healthy = min(before, after)
+    assert during > 2 * healthy, (f"p95 did not degrade while the database was slow ({before:.0f} ms before, "
+                                  f"{during:.0f} ms during, {after:.0f} ms after): the fault did not take effect")
     limit = examday_config.thresholds.p95_ms
     assert after < limit and after < during, (f"promise broken: p95 did not recover after the database did "
                                               f"({after:.0f} ms after, {during:.0f} ms during, limit {limit:g} ms)")

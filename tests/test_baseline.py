@@ -42,3 +42,30 @@ def test_a_stopped_container_or_retuned_examday_config_is_not_drift():
 def test_fewer_rows_than_at_the_freeze_is_a_loss_more_is_not():
     assert losses(baseline(), {"sessions": 12, "answers": 99, "submissions": 4}) == [
         "answers: 99 now, 100 at the freeze"]
+
+
+def _flag(value, at="2026-11-28T08:00:00+00:00", exists=True):
+    return {"exists": exists, "value": value, "updated_at": at, "updated_by": "ops-uuid"}
+
+
+def test_exam_mode_switched_off_mid_exam_is_drift():
+    from examday.facts.baseline import flag_drift
+
+    changes = flag_drift({"EXAM_MODE": _flag(True)}, {"EXAM_MODE": _flag(False, "2026-11-28T09:30:00+00:00")})
+    assert changes == ["flag EXAM_MODE changed true -> false (set 2026-11-28T09:30:00+00:00 by ops-uuid)"]
+
+
+def test_a_flag_switched_off_and_back_on_is_drift_too():
+    from examday.facts.baseline import flag_drift
+
+    changes = flag_drift({"FREEZE_UPDATES": _flag(False)},
+                         {"FREEZE_UPDATES": _flag(False, "2026-11-28T09:31:00+00:00")})
+    assert len(changes) == 1 and "set again" in changes[0] and "off in between" in changes[0]
+
+
+def test_flags_unchanged_are_no_drift_and_a_deleted_row_is():
+    from examday.facts.baseline import flag_drift
+
+    assert flag_drift({"EXAM_MODE": _flag(True)}, {"EXAM_MODE": _flag(True)}) == []
+    assert "true -> no row" in flag_drift({"EXAM_MODE": _flag(True)},
+                                          {"EXAM_MODE": _flag(None, None, exists=False)})[0]

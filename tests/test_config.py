@@ -130,12 +130,20 @@ def test_the_sandbox_configuration_loads(sandbox_dir: Path) -> None:
 
 def test_defaults_follow_the_platform(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL))
-    assert config.docker.containers.proxy == "exam_platform_traefik"
+    # PLATFORM.md: four containers; the TLS edge is a Caddy on the host; no worker, backup or DNS container
+    assert config.docker.containers.by_role() == {
+        "postgres": "exam_platform_postgres", "redis": "exam_platform_redis",
+        "backend": "exam_platform_backend", "frontend": "exam_platform_frontend"}
     assert config.docker.service_label == "com.docker.compose.service"
     assert (config.postgres.dbname, config.postgres.user) == ("exam_platform", "exam_user")
     assert config.logs.latency_fields == ["duration_ms", "total_ms"]
     assert config.logs.sampled_paths == ["/health", "/metrics", "/v1/health", "/"]
-    assert config.exam_mode.sources == ["system_flags", "env"]
+    assert config.exam_mode.sources == ["system_flags"]  # no code of the platform reads the EXAM_MODE env var
+    assert (config.exam_mode.freeze_updates_key, config.exam_mode.cache_seconds) == ("FREEZE_UPDATES", 10)
+    assert config.api.exam_mode_path == "admin/system/exam-mode" and config.api.ready_timeout_seconds > 10
+    assert config.flow.login_body == {"email": "{username}", "password": "{password}"}
+    assert (config.flow.token_field, config.flow.session_id_field) == ("tokens.access_token", "session_id")
+    assert config.backup.host_dir is None and config.backup.container is None  # the platform ships no backup job
     assert (config.platform.pool_size, config.platform.max_overflow) == (10, 10)
     assert "EXAM_MODE" in config.platform.env_allowlist
     assert (config.thresholds.p95_ms, config.thresholds.error_rate, config.thresholds.cert_days) == (500, 0.01, 14)
@@ -321,7 +329,8 @@ def test_exam_times_need_an_offset_and_an_order(tmp_path: Path) -> None:
 
 
 def test_cross_section_rules_name_the_key(tmp_path: Path) -> None:
-    http_source = load_error(tmp_path, MINIMAL + '[exam_mode]\nsources = ["http"]\n')
+    no_path = MINIMAL.replace("[api]", '[api]\nexam_mode_path = ""')
+    http_source = load_error(tmp_path, no_path + '[exam_mode]\nsources = ["http"]\n')
     assert http_source.key == "exam_mode.sources" and "api.exam_mode_path" in str(http_source)
     disagree = load_error(tmp_path, MINIMAL + "[tls]\nmin_days_left = 10\n[thresholds]\ncert_days = 20\n")
     assert disagree.key == "thresholds.cert_days"
@@ -340,3 +349,49 @@ def test_field_validators_name_the_key(tmp_path: Path) -> None:
 def test_several_problems_name_the_others_too(tmp_path: Path) -> None:
     error = load_error(tmp_path, MINIMAL + '[tls]\nmin_days_left = "x"\n[thresholds]\np95_ms = "y"\n')
     assert "also check: thresholds.p95_ms" in str(error)
+
+
+# --- roles a deployment does not have, the operator, the exam window ------------------------------------
+
+
+def test_a_role_the_platform_lacks_is_declared_absent(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL + '\n[docker.containers]\nabsent = ["frontend"]\n'))
+    assert config.docker.containers.name_of("frontend") is None
+    assert "frontend" not in config.docker.containers.by_role()
+
+
+def test_an_empty_container_name_is_refused_naming_absent(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r'docker\.containers\.proxy.*absent = \["proxy"\]'):
+        load_config(write(tmp_path, MINIMAL + '\n[docker.containers]\nproxy = ""\n'))
+
+
+def test_a_role_both_named_and_absent_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="named and listed as absent"):
+        load_config(write(tmp_path, MINIMAL + '\n[docker.containers]\nproxy = "edge"\nabsent = ["proxy"]\n'))
+
+
+def test_the_admin_exam_mode_source_needs_an_operator(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"exam_mode\.sources.*\[operator\]"):
+        load_config(write(tmp_path, MINIMAL + '\n[exam_mode]\nsources = ["system_flags", "http"]\n'))
+
+
+def test_the_exam_window_comes_from_a_window_file(tmp_path: Path) -> None:
+    (tmp_path / "window.toml").write_text("starts_at = 2026-12-02T09:00:00Z\nends_at = 2026-12-02T12:00:00Z\n")
+    config = load_config(write(tmp_path, MINIMAL + '\n[exam]\nid = "x"\nwindow_file = "window.toml"\n'))
+    assert config.exam is not None and config.exam.duration.total_seconds() == 3 * 3600
+    with pytest.raises(ConfigError, match="exam.window_file"):
+        load_config(write(tmp_path, MINIMAL + '\n[exam]\nid = "x"\nwindow_file = "missing.toml"\n'))
+
+
+def test_examdays_own_state_is_kept_beside_the_config_file_whatever_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two configs of one target run from different folders must share the canary's memory: two
+    # memories would each keep a session open, and the platform lets a student hold two ACTIVE ones.
+    folder = tmp_path / "platform"
+    folder.mkdir()
+    monkeypatch.setenv("CANARY_PW", "secret")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(write(folder, MINIMAL + '[canary]\nusername = "c@x"\npassword_env = "CANARY_PW"\n'
+                                        'memory_file = "state/canary.json"\n'))
+    assert config.canary is not None and config.canary.memory_file == folder / "state" / "canary.json"
+    assert config.baseline.dir == folder / "reports" / "baselines"

@@ -1,4 +1,5 @@
 -- Sessions submitted before they started.
-SELECT id AS session_id, started_at, submitted_at
+-- guaranteed-by: none (no CHECK compares submitted_at with started_at)
+SELECT id AS session_id, status, started_at, submitted_at
 FROM test_sessions
 WHERE submitted_at < started_at

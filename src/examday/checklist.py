@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, NoReturn, TypeVar
 
 import pytest
 
@@ -59,3 +59,20 @@ def item(
         return pytest.mark.manual(marked) if manual else marked
 
     return decorate
+
+
+NOT_APPLICABLE = "not applicable: "  # the skip reason's prefix the record reads as "not_applicable"
+
+
+def not_applicable(reason: str) -> NoReturn:
+    """End the item as not applicable, for a reason the target declares (a role it does not deploy,
+    an exam that is not live). Any other skip is "not checked", and makes the run INCOMPLETE."""
+    pytest.skip(f"{NOT_APPLICABLE}{reason}")
+
+
+def deployed(config: Any, role: str) -> str:
+    """The container of ``role``; the item is not applicable when the target does not deploy one."""
+    name = config.docker.containers.name_of(role)
+    if name is None:
+        not_applicable(f"not deployed (the target declares no {role})")
+    return name

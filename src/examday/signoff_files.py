@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from examday.config.messages import printable
+from examday.text import printable
 
 
 class Statement(Protocol):

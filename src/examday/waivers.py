@@ -57,6 +57,31 @@ class Waiver(BaseModel):
         return f"waived by {self.by}: {self.justification} (until {self.expires.isoformat()})"
 
 
+class NotApplicable(Waiver):
+    """The target's declaration that an item does not apply to it, in its examday.toml:
+
+        [[not_applicable]]
+        item = "PRE-INF-07"
+        by = "Dana Okafor"
+        at = 2026-11-28T20:15:00Z
+        justification = "No staging environment for this platform; changes are tested in CI"
+        expires = 2027-06-30T00:00:00Z
+
+    The same shape as a waiver, for an item that is not checked at all (a waiver covers a check
+    that ran and failed). A current declaration ends the item as not applicable before it runs;
+    an expired one counts as missing, and the item runs again."""
+
+    def describe(self) -> str:
+        return (f"declared not applicable by {self.by}: {self.justification} "
+                f"(until {self.expires.isoformat()})")
+
+
+def current_declaration(declarations: list[NotApplicable], item_id: str,
+                        moment: dt.datetime | None = None) -> NotApplicable | None:
+    """The newest [[not_applicable]] entry of item_id valid at moment (now by default)."""
+    return newest_valid(declarations, item_id, moment)
+
+
 class WaiverFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     waiver: list[Waiver] = Field(default_factory=list)

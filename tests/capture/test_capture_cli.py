@@ -28,6 +28,8 @@ base_url = "unix://{tmp_path}/no-docker.sock"
 port = {closed_port}
 [redis]
 url = "redis://127.0.0.1:{closed_port}/0"
+[proxy]
+admin_url = "http://127.0.0.1:{closed_port}"
 """)
     return config
 

@@ -30,3 +30,14 @@ def test_malformed_and_foreign_lines_are_ignored():
              json.dumps({"event": "request.start", "request_id": "s"}), end_line("ok", 5)]
     sample = sample_requests(lines, LogSettings())
     assert [r.request_id for r in sample.slowest] == ["ok"] and sample.server_errors == []
+
+
+def test_a_crashed_request_is_sampled_as_a_5xx():
+    from examday.facts.request_sample import _request
+    from examday.probes.logs import LogSettings
+
+    line = ('{"request_id": "r-1", "method": "POST", "path": "/v1/sessions", "route": "/v1/sessions", '
+            '"status_code": null, "duration_ms": 12, "event": "request.end", "level": "info", '
+            '"timestamp": "2026-11-28T20:13:17Z"}')
+    sampled = _request(line, LogSettings())
+    assert sampled is not None and sampled.status == 500 and sampled.request_id == "r-1"

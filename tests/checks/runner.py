@@ -15,16 +15,23 @@ from typing import Any
 
 import tomli_w
 
+from examday.checklist import NOT_APPLICABLE
+from tests.seen_failing import saw_failing
+
 REPO = Path(__file__).resolve().parents[2]
-PATH_KEYS = {("api", "ca_bundle"), ("postgres", "password_file"), ("attestations", "file"), ("tls", "ca_bundle"),
-             ("canary", "password_file"), ("rehearsal", "password_file")}
+CANARY_MEMORY = REPO / "sandbox" / ".state" / "canary-memory.json"  # examday.toml's [canary] memory_file
+
+
+def _is_path_key(key: str) -> bool:
+    """Keys naming a file of the repository (secret files, the CA bundle, the exam's window)."""
+    return key == "file" or key.endswith(("_file", "ca_bundle"))
 
 
 @dataclass
 class ItemResult:
     item_id: str
     name: str
-    outcome: str  # passed | failed | skipped | error
+    outcome: str  # passed | failed | skipped (not checked) | not_applicable | error
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
@@ -43,17 +50,22 @@ class ChecklistRun:
         return [r for r in self.items if r.item_id == item_id]
 
 
-def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any]) -> Path:
-    """A copy of the repository's examday.toml with absolute paths and some keys replaced (None removes one)."""
+def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any] | None) -> Path:
+    """A copy of the repository's examday.toml with absolute paths and some keys replaced (None removes
+    a key, or a whole section)."""
     data = tomllib.loads((REPO / "examday.toml").read_text())
-    for section, key in PATH_KEYS:
-        if key in data.get(section, {}):
-            data[section][key] = str(REPO / data[section][key])
+    for values in data.values():
+        for key in [k for k, v in values.items() if _is_path_key(k) and isinstance(v, str)]:
+            values[key] = str(REPO / values[key])
     data["docker"]["compose_files"] = [str(REPO / f) for f in data["docker"]["compose_files"]]
     for section, values in section_overrides.items():
+        if values is None:  # None: remove the section
+            data.pop(section, None)
+            continue
         data.setdefault(section, {}).update(values)
         for key in [k for k, v in values.items() if v is None]:  # None: remove the key
             del data[section][key]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "examday.toml"
     path.write_text(tomli_w.dumps(data))
     return path
@@ -78,6 +90,33 @@ def failed_ids(run: ChecklistRun) -> set[str]:
     return run.ids_with("failed") | run.ids_with("error")
 
 
+def fails_for(run: ChecklistRun, item_id: str, cause: str) -> ItemResult:
+    """The item failed (or could not be checked) in `run`, its message naming `cause`; the
+    ledger of items seen failing notes it (tests/seen_failing.py)."""
+    failures = [r for r in run.by_id(item_id) if r.outcome in ("failed", "error")]
+    assert failures, f"{item_id} did not fail: {[r.outcome for r in run.by_id(item_id)]}\n{run.stdout[-3000:]}"
+    named = [r for r in failures if cause.lower() in r.message.lower()] or failures
+    saw_failing(item_id, named[0].message, cause)
+    return named[0]
+
+
+def fails_exactly(run: ChecklistRun, causes: dict[str, str | None]) -> None:
+    """Exactly these items failed; each with a cause is seen failing for it (None: a knock-on
+    failure, e.g. an item that cannot sign in while Redis is down, not its own cause)."""
+    assert failed_ids(run) == set(causes), run.stdout[-4000:]
+    for item_id, cause in causes.items():
+        if cause is not None:
+            fails_for(run, item_id, cause)
+
+
+def verdict_of_run(run: ChecklistRun) -> str:
+    """The verdict line the plugin prints ("examday ... verdict: GO")."""
+    for line in reversed(run.stdout.splitlines()):
+        if "verdict: " in line:
+            return line.split("verdict: ", 1)[1].split(" (")[0].strip()
+    return "?"
+
+
 def checklist(phase: str, tmp_path: Path, baseline_dir: Path, window_minutes: float = 1.0,
               *args: str, **options: Any) -> ChecklistRun:
     """The phase against the sandbox, keeping baselines in `baseline_dir` (not the repository's reports/)."""
@@ -97,6 +136,8 @@ def _parse_junit(path: Path) -> list[ItemResult]:
                 outcome = {"failure": "failed"}.get(tag, tag)
                 # junit cuts the message attribute to its first lines; the element's text has the rest
                 message = "\n".join(filter(None, [element.get("message"), element.text]))
+                if tag == "skipped" and (element.get("message") or "").startswith(NOT_APPLICABLE):
+                    outcome = "not_applicable"
                 break
         evidence = json.loads(props.get("examday_evidence") or "{}")
         results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence))

@@ -14,7 +14,7 @@ import pytest
 
 from examday.sandbox.lifecycle import Sandbox
 from tests.checks.conftest import at_stage
-from tests.checks.runner import ChecklistRun, checklist, failed_ids, run_checklist, sandbox_config
+from tests.checks.runner import ChecklistRun, checklist, failed_ids, fails_for, run_checklist, sandbox_config
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -22,24 +22,23 @@ PHASES = "preexam or freeze or during or postexam or recovery"
 SANDBOX_CA = Path(__file__).resolve().parents[2] / "sandbox" / ".state" / "ca" / "ca.pem"
 BOUND_SECONDS = 5 * 60  # the issue's "60 s for a phase", for the five of them
 
-# Everything that reads the Docker engine: containers, their env, logs, processes, resources, backups.
-NEEDS_DOCKER = {
-    "PRE-INF-01", "PRE-INF-02", "PRE-INF-03", "PRE-INF-04", "PRE-CFG-02", "PRE-CFG-04", "PRE-CFG-06",
-    "PRE-MON-01", "PRE-MON-02", "PRE-CAP-01", "PRE-CAP-02", "PRE-CAP-03",
-    "FRZ-MOD-01", "FRZ-JOB-01", "FRZ-SYS-01", "FRZ-SYS-02", "FRZ-SYS-04",
-    "DUR-LAT-01", "DUR-LAT-02", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02", "DUR-DRF-01",
-    "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01",
-}
 NEEDS_POSTGRES = {
-    "PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02", "FRZ-MOD-01", "FRZ-SYS-01", "FRZ-SYS-04",
+    "PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02", "FRZ-MOD-01", "FRZ-MOD-02", "FRZ-SYS-01", "FRZ-SYS-04",
     "DUR-SYS-01", "DUR-DRF-01", "POST-INT-01", "POST-INT-02", "POST-MOD-01", "POST-MET-01",
 }
-NEEDS_API = {  # through the TLS edge: health, ready, the exam-mode report, the canary, metrics
-    "PRE-CFG-02", "PRE-MON-01", "FRZ-MOD-01", "FRZ-EPT-01", "FRZ-EPT-02", "POST-MOD-01",
-    "REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02",
+NEEDS_REDIS = {"DUR-RED-01", "POST-MET-01"}
+# Everything that reads the Docker engine: containers, their env, logs, processes, resources, backups,
+# crontabs, and (through `docker exec`, as on the real platform) PostgreSQL and Redis.
+NEEDS_DOCKER = {
+    "PRE-INF-01", "PRE-INF-02", "PRE-INF-03", "PRE-INF-04", "PRE-INF-08", "PRE-CFG-02", "PRE-CFG-03", "PRE-CFG-04",
+    "PRE-CFG-05", "PRE-CFG-06", "PRE-MON-01", "PRE-MON-02", "PRE-CAP-01", "PRE-CAP-02", "PRE-CAP-03",
+    "FRZ-MOD-01", "FRZ-JOB-01", "FRZ-SYS-01", "FRZ-SYS-02", "FRZ-SYS-04",
+    "DUR-LAT-01", "DUR-LAT-02", "DUR-LAT-03", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02", "DUR-DRF-01",
+    "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01",
+} | NEEDS_POSTGRES | NEEDS_REDIS
+NEEDS_API = {  # through the TLS edge: health, ready, the canary, metrics (the exam-mode report is not read here)
+    "PRE-MON-01", "FRZ-EPT-01", "FRZ-EPT-02", "REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02",
 }
-# A backend answering garbage: what reads a body fails; a bare 200 from /health still passes.
-NEEDS_API_BODY = NEEDS_API - {"FRZ-EPT-01"}
 
 
 def dead(kind: str, closed_port: int, tcp_black_hole, silent_dns_server, garbage_api) -> tuple[dict, set[str], str]:
@@ -47,18 +46,19 @@ def dead(kind: str, closed_port: int, tcp_black_hole, silent_dns_server, garbage
     api_elsewhere = {"base_url": f"https://api.exam.localhost:{closed_port}", "timeout_seconds": 2}
     table = {
         "docker engine gone": ({"docker": {"base_url": "unix:///nonexistent/docker.sock"}}, NEEDS_DOCKER, "docker"),
-        "postgres stopped": ({"postgres": {"port": closed_port}}, NEEDS_POSTGRES, "postgres"),
+        "postgres stopped": ({"postgres": {"via": "tcp", "port": closed_port}}, NEEDS_POSTGRES, "postgres"),
         "postgres accepts but never answers": (
-            {"postgres": {"host": tcp_black_hole.host, "port": tcp_black_hole.port, "connect_timeout_seconds": 2}},
+            {"postgres": {"via": "tcp", "host": tcp_black_hole.host, "port": tcp_black_hole.port,
+                          "connect_timeout_seconds": 2}},
             NEEDS_POSTGRES, "postgres"),
-        "redis stopped": ({"redis": {"url": f"redis://127.0.0.1:{closed_port}/0"}}, {"DUR-RED-01", "POST-MET-01"},
+        "redis stopped": ({"redis": {"via": "tcp", "url": f"redis://127.0.0.1:{closed_port}/0"}}, NEEDS_REDIS,
                           "redis"),
         "proxy down": ({"api": api_elsewhere}, NEEDS_API, "api"),
         "dns resolver silent": ({"dns": {"resolver": silent_dns_server, "timeout_seconds": 1}}, {"PRE-INF-06"},
                                 "dns"),
         # the TLS items keep checking the real edge with the sandbox's CA
         "backend answers garbage": ({"api": {"base_url": garbage_api, "ca_bundle": None},
-                                     "tls": {"ca_bundle": str(SANDBOX_CA)}}, NEEDS_API_BODY, "api"),
+                                     "tls": {"ca_bundle": str(SANDBOX_CA)}}, NEEDS_API, "api"),  # a bare 200 is no health
     }
     return table[kind]
 
@@ -79,7 +79,11 @@ def healthy(frozen, baseline_dir: Path, tmp_path_factory) -> ChecklistRun:
 
 def run_all(tmp_path: Path, baseline_dir: Path, overrides: dict) -> ChecklistRun:
     # A one-minute window: the during items judge this moment, not the tests that ran before
-    config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)}, logs={"window_minutes": 1}, **overrides)
+    # No route targets: which routes had traffic in the last minute differs from run to run. No operator
+    # sign-in: the platform allows 5 logins a minute per address, and these runs follow each other fast.
+    config = sandbox_config(tmp_path, baseline={"dir": str(baseline_dir)}, logs={"window_minutes": 1},
+                            thresholds={"route_p95_ms": {}}, exam_mode={"sources": ["system_flags"]},
+                            **overrides)
     return run_checklist(PHASES, tmp_path, f"--target={config}", timeout=BOUND_SECONDS + 60)
 
 
@@ -101,3 +105,5 @@ def test_only_dependent_items_fail_and_say_why(kind, frozen, healthy, baseline_d
     newly_failed = [r for r in run.items if r.item_id in changed]
     assert all(r.outcome in ("failed", "error") and says in r.message.lower() for r in newly_failed), [
         (r.item_id, r.outcome, r.message[:160]) for r in newly_failed if says not in r.message.lower()]
+    if kind == "backend answers garbage":  # FRZ-EPT-01's own cause: a 200 that is not the backend's ok
+        fails_for(run, "FRZ-EPT-01", "answered 200 but not the backend's")

@@ -13,7 +13,8 @@ from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
 from examday.sandbox.stages import apply_stage
 from tests.checks.conftest import at_stage
-from tests.checks.runner import ChecklistRun, checklist, failed_ids
+from tests.checks.runner import ChecklistRun, checklist, failed_ids, fails_exactly, fails_for
+from tests.seen_failing import saw_failing
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -57,8 +58,8 @@ def test_an_integrity_fault_fails_exactly_its_invariant_with_the_rows(after_the_
     finally:
         clear(after_the_exam, fault)
     assert failed_ids(run) == {"POST-INT-01"} and invariant_of(run) == {invariant}, run.stdout[-3000:]
-    [failure] = [r for r in run.items if r.outcome == "failed"]
-    assert "row(s), first" in failure.message
+    failure = fails_for(run, "POST-INT-01", "row(s), first")
+    saw_failing(f"invariant:{invariant}", failure.message, "row(s), first")
 
 
 def test_an_answer_lost_since_the_freeze_fails_the_loss_check_with_the_session(after_the_exam, tmp_path,
@@ -70,9 +71,9 @@ def test_an_answer_lost_since_the_freeze_fails_the_loss_check_with_the_session(a
     finally:
         clear(after_the_exam, "answer-lost")
     # no invariant sees an answer missing from a session still open: only the baseline does
-    assert failed_ids(run) == {"POST-INT-02"}, run.stdout[-3000:]
+    fails_exactly(run, {"POST-INT-02": "1 session(s) lost rows since the freeze"})
     [failure] = run.by_id("POST-INT-02")
-    assert "1 session(s) lost rows since the freeze" in failure.message and lost_session in failure.message
+    assert lost_session in failure.message
 
 
 def test_postexam_before_reverting_fails_exam_mode_and_jobs(after_the_exam, tmp_path, baseline_dir):
@@ -81,8 +82,7 @@ def test_postexam_before_reverting_fails_exam_mode_and_jobs(after_the_exam, tmp_
         run = checklist("postexam", tmp_path, baseline_dir)
     finally:
         apply_stage(after_the_exam, "postexam")
-    assert failed_ids(run) == {"POST-MOD-01", "POST-JOB-01"}, run.stdout[-3000:]
+    fails_exactly(run, {"POST-MOD-01": "the system_flags row EXAM_MODE is true, not false",
+                        "POST-JOB-01": "no crontab entry starts a job"})
     [mode] = run.by_id("POST-MOD-01")
-    [jobs] = run.by_id("POST-JOB-01")
-    assert "EXAM_MODE in the compose configuration is True, not false" in mode.message
-    assert "job runners not running: worker" in jobs.message
+    assert "the application reports exam mode true" in mode.message

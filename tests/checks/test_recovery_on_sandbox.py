@@ -4,15 +4,20 @@ while the backend is down. The canary student must find its earlier answers afte
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from examday.facts.canary import STATE_FILE
+from examday.config import load_config
+from examday.probes.for_target import api_probe
+from examday.probes.student_api import StudentClient
+from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
 from tests.checks.conftest import at_stage
-from tests.checks.runner import ChecklistRun, checklist, failed_ids
+from tests.checks.runner import (CANARY_MEMORY, ChecklistRun, checklist, failed_ids, fails_exactly, fails_for,
+                                 sandbox_config)
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -30,9 +35,9 @@ def exam_running(sandbox: Sandbox, baseline_dir: Path, tmp_path_factory) -> Iter
         yield frozen
 
 
-def canary_answers(baseline_dir: Path) -> int:
-    [memory] = baseline_dir.rglob(STATE_FILE)
-    return sum(len(answers) for answers in json.loads(memory.read_text())["answers"].values())
+def canary_answers() -> int:
+    """The answers the canary remembers saving (every checks test shares its memory file)."""
+    return sum(len(answers) for answers in json.loads(CANARY_MEMORY.read_text())["answers"].values())
 
 
 def recovered(run: ChecklistRun) -> None:
@@ -42,13 +47,59 @@ def recovered(run: ChecklistRun) -> None:
 
 @pytest.mark.parametrize("service", ["backend", "redis"])
 def test_recovery_passes_after_a_restart(exam_running, tmp_path, baseline_dir, service):
-    saved_before = canary_answers(baseline_dir)
+    saved_before = canary_answers()
     platform = exam_running.platform()
     platform.require(service).restart(timeout=20)
     exam_running.wait_healthy(platform, services=(service,))
     recovered(checklist("recovery", tmp_path, baseline_dir))
     # the canary resumed the same session, found every earlier answer, and saved one more
-    assert canary_answers(baseline_dir) == saved_before + 1
+    assert canary_answers() == saved_before + 1
+
+
+def test_the_platforms_broken_session_paths_fail_the_canary_naming_the_500(exam_running, tmp_path, baseline_dir):
+    """PLATFORM.md: at the current commit creating a session answers 500; the canary must say so.
+    (Its kept session is untimed, which reads fine: the canary here starts as a new one would.)"""
+    kept = CANARY_MEMORY.read_bytes()
+    CANARY_MEMORY.unlink()
+    inject(exam_running, "sessions-500")
+    try:
+        run = checklist("recovery", tmp_path, baseline_dir)
+    finally:
+        clear(exam_running, "sessions-500")
+        CANARY_MEMORY.write_bytes(kept)  # no session was made: the kept one is still the canary's
+    fails_exactly(run, {"REC-SES-01": "HTTP 500"})
+
+
+def hand_in_as_canary(session_id: str, tmp_path: Path) -> None:
+    """Submit a session of the canary's through the API, as the student would."""
+    config = load_config(sandbox_config(tmp_path / "hand-in"))
+    api = api_probe(config)
+    try:
+        student = StudentClient(api, config.flow, config.canary.username, config.canary.password.get_secret_value())
+        student.sign_in()
+        student.submit(session_id)
+    finally:
+        api.close()
+
+
+def test_a_lost_canary_session_fails_naming_both_ids_and_the_next_round_resumes(exam_running, tmp_path,
+                                                                                baseline_dir):
+    kept = CANARY_MEMORY.read_bytes()
+    gone = str(uuid.uuid4())  # a session the platform does not know: as if it were lost
+    CANARY_MEMORY.write_text(json.dumps({"session_id": gone, "answers": {gone: {"q-1": 0, "q-2": 1}}}))
+    try:
+        lost = checklist("recovery", tmp_path / "lost", baseline_dir)
+        again = checklist("recovery", tmp_path / "again", baseline_dir)
+        started = json.loads(CANARY_MEMORY.read_text())["session_id"]
+    finally:
+        CANARY_MEMORY.write_bytes(kept)
+    hand_in_as_canary(started, tmp_path)  # the canary keeps one open session, the one it had
+    canary = fails_for(lost, "REC-SES-01", f"session {gone} is gone (404), with 2 saved answer(s)")
+    assert failed_ids(lost) == {"REC-SES-01"}, lost.stdout[-3000:]
+    assert f"a new session, {started}" in canary.message, canary.message
+    # one incident fails one round; POST-INT-01 rightly sees the canary's two open sessions until one is handed in
+    assert failed_ids(again) == {"POST-INT-01"}, again.stdout[-3000:]
+    assert [r.outcome for r in again.by_id("REC-SES-01")] == ["passed"]
 
 
 def test_recovery_fails_clearly_while_the_backend_is_down(exam_running, tmp_path, baseline_dir):
@@ -60,7 +111,6 @@ def test_recovery_fails_clearly_while_the_backend_is_down(exam_running, tmp_path
         exam_running.wait_healthy(exam_running.platform(), services=("backend",))
     assert run.exit_code == 1
     assert failed_ids(run) == {"REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02"}, run.stdout[-3000:]
-    [health] = run.by_id("REC-HLT-01")
-    assert "/health answered 502" in health.message, health.message
+    fails_for(run, "REC-HLT-01", "/health answered 502")
     # the database is up: integrity is still checked, and holds
     assert {"POST-INT-01", "POST-INT-02"} <= run.ids_with("passed")

@@ -12,7 +12,7 @@ import pytest
 from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
 from tests.checks.conftest import at_stage
-from tests.checks.runner import failed_ids, run_checklist, sandbox_config
+from tests.checks.runner import fails_exactly, fails_for, run_checklist, sandbox_config
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -30,9 +30,13 @@ def rehearse(tmp_path: Path, *args: str, reports_dir: Path | None = None, **rehe
     return run_checklist("rehearsal", tmp_path, f"--target={config}", *args, timeout=600, reports_dir=reports_dir)
 
 
-def test_the_four_drills_pass_and_leave_a_record_with_the_plot(frozen, tmp_path):
+def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp_path):
+    """Three drills pass; the Redis drill fails as the real platform does (PLATFORM.md: no circuit
+    breaker, every call touching a stopped Redis waits on it; a login took 35 s on a local build)."""
     run = rehearse(tmp_path, reports_dir=tmp_path / "reports", redis_outage_seconds=60)
-    assert run.ids_with("passed") == DRILLS, run.stdout[-4000:]
+    assert run.ids_with("passed") == DRILLS - {"REH-RED-01"}, run.stdout[-4000:]
+    redis_drill = fails_for(run, "REH-RED-01", "promise broken")
+    assert "login failed: timeout" in redis_drill.message or "waited for it" in redis_drill.message
     for result in run.items:
         reconciliation = result.evidence["reconciliation"]
         assert reconciliation["acknowledged_answers"] > 0 and reconciliation["missing_or_different"] == 0
@@ -56,9 +60,9 @@ def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, dril
         run = rehearse(tmp_path, "-k", {"REH-RED-01": "redis", "REH-WRK-01": "worker"}[drill])
     finally:
         clear(frozen, fault)
-    assert failed_ids(run) == {drill}, run.stdout[-4000:]
+    fails_exactly(run, {drill: says})
     [result] = run.by_id(drill)
-    assert "promise broken" in result.message and says in result.message
+    assert "promise broken" in result.message
 
 
 def test_production_is_refused_before_anything_runs(sandbox, tmp_path):

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.checks.runner import run_checklist, sandbox_config
+from tests.checks.runner import run_checklist, sandbox_config, verdict_of_run
+from tests.seen_failing import saw_failing
 
 pytestmark = [pytest.mark.sandbox]
 SCRATCH_DB = "examday_restore_scratch"
@@ -25,7 +26,8 @@ def scratch_database(sandbox) -> str:
 
 
 def _run(tmp_path, dsn: str):
-    config = sandbox_config(tmp_path, backup={"restore_test_dsn_env": "EXAMDAY_TEST_SCRATCH_DSN"})
+    config = sandbox_config(tmp_path, backup={"restore_test_dsn_env": "EXAMDAY_TEST_SCRATCH_DSN",
+                                              "restore_test_dsn_file": None})
     os.environ["EXAMDAY_TEST_SCRATCH_DSN"] = dsn
     try:
         return run_checklist("preexam", tmp_path, "--target", str(config), "-k", "restores_into_a_scratch")
@@ -44,12 +46,22 @@ def test_a_failing_restore_fails_without_showing_the_password(scratch_database, 
     run = _run(tmp_path, broken)
     [result] = run.by_id("PRE-INF-08")
     assert result.outcome == "failed"
+    saw_failing("PRE-INF-08", result.message, "no_such_database")
     password = broken.split(":")[2].split("@")[0]
     assert password not in run.stdout and password not in result.message
     assert "no_such_database" in result.message
 
 
-def test_without_a_scratch_database_it_is_skipped_saying_why(sandbox, tmp_path):
+def test_the_sandboxs_own_scratch_database_restores(sandbox, tmp_path):
     run = run_checklist("preexam", tmp_path, "-k", "restores_into_a_scratch")
     [result] = run.by_id("PRE-INF-08")
-    assert result.outcome == "skipped" and "restore_test_dsn_env" in result.message
+    assert result.outcome == "passed", run.stdout[-2000:]
+
+
+def test_without_a_scratch_database_it_is_not_checked_and_the_run_incomplete(sandbox, tmp_path):
+    config = sandbox_config(tmp_path, backup={"restore_test_dsn_file": None})
+    run = run_checklist("preexam", tmp_path, "--target", str(config), "-k", "restores_into_a_scratch")
+    [result] = run.by_id("PRE-INF-08")
+    assert result.outcome == "skipped"  # not checked: no scratch database is no reason the target declares
+    assert "restore_test_dsn_env or restore_test_dsn_file" in result.message
+    assert verdict_of_run(run) == "INCOMPLETE" and run.exit_code == 1

@@ -150,3 +150,26 @@ def test_env_file_reader(tmp_path: Path) -> None:
     env_file = tmp_path / "x.env"
     env_file.write_text("# comment\nA=1\nexport B='two words'\nC=\"q\"\nD=plain # note\n\nnot a line\n")
     assert read_env_file(env_file) == {"A": "1", "B": "two words", "C": "q", "D": "plain"}
+
+
+# -- which compose files: from the labels compose writes on each container -----------------------
+
+def test_the_compose_labels_name_the_files_the_project_and_its_folder(tmp_path: Path) -> None:
+    from examday.probes.compose import compose_source_from_labels
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services: {}\n")
+    labels = {"com.docker.compose.project": "exam_platform",
+              "com.docker.compose.project.config_files": f"{compose},{tmp_path / 'override.yml'}",
+              "com.docker.compose.project.working_dir": str(tmp_path)}
+    source = compose_source_from_labels("exam_platform_backend", labels)
+    assert source is not None
+    assert source.files == (compose, tmp_path / "override.yml") and source.project_dir == tmp_path
+    assert source.project_name == "exam_platform" and source.found_in == "the compose labels of exam_platform_backend"
+    assert source.unreadable() == [str(tmp_path / "override.yml")]
+
+
+def test_a_container_compose_did_not_make_names_no_files() -> None:
+    from examday.probes.compose import compose_source_from_labels
+
+    assert compose_source_from_labels("hand-made", {"maintainer": "ops"}) is None

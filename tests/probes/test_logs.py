@@ -11,9 +11,20 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from examday.config import LogsConfig
+from examday.config import LogsConfig, ThresholdsConfig
+from examday.facts.logs import judge_routes, route_targets
 from examday.probes import logs as logs_module
-from examday.probes.logs import SKIP_REASONS, LogAnalyzer, LogSettings, LogSummary, analyze_lines, normalize_sql, split_lines
+from examday.probes.logs import (
+    SKIP_REASONS,
+    LogAnalyzer,
+    LogSettings,
+    LogSummary,
+    RouteLatency,
+    SlowQuery,
+    analyze_lines,
+    normalize_sql,
+    split_lines,
+)
 
 T0 = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 
@@ -33,6 +44,34 @@ def end(status: int = 200, ms: Any = 10, path: str = "/v1/sessions", **fields: A
     }
     event.update(fields)
     return json.dumps(event)
+
+
+ANSWER = "/v1/sessions/{session_id}/answer"
+SESSION_ID = "5f0c2a9e-7d1b-4c3e-9a51-2b8e0f6d4c17"
+
+
+def platform_end(method: str, path: str, route: str | None, status: int | None, ms: int, *,
+                 request_id: str = "9738d342-1c1f-4c0e-8f5e-7a0e2d6b9c41",
+                 timestamp: str = "2026-11-28T20:13:17.169850Z", **fields: Any) -> str:
+    """A request.end line as the platform writes it (PLATFORM.md, Logs), field for field and in its order."""
+    event: dict[str, Any] = {"request_id": request_id, "method": method, "path": path, "route": route,
+                             "status_code": status, "duration_ms": ms, "db_query_count": 1, "db_total_ms": 0}
+    event.update(fields)  # user_id, user_role, severity
+    event.update({"event": "request.end", "level": "info", "timestamp": timestamp})
+    return json.dumps(event)
+
+
+def answer_end(status: int | None, ms: int, **fields: Any) -> str:
+    return platform_end("POST", f"/v1/sessions/{SESSION_ID}/answer", ANSWER, status, ms,
+                        user_id="0b6f4c1e-2a3d-4e5f-8a9b-1c2d3e4f5a6b", user_role="STUDENT", **fields)
+
+
+def slow_sql_line(query_ms: float, sql: str, request_id: str = "9738d342-1c1f-4c0e-8f5e-7a0e2d6b9c41",
+                  timestamp: str = "2026-11-28T20:13:17.170001Z") -> str:
+    """slow_sql as the platform logs it: its fields nested under "extra"."""
+    return json.dumps({"extra": {"event": "slow_sql", "severity": "error" if query_ms > 300 else "warn",
+                                 "request_id": request_id, "query_ms": query_ms, "rowcount": 1, "sql": sql},
+                       "event": "slow_sql", "level": "warning", "timestamp": timestamp})
 
 
 def start(path: str = "/v1/sessions") -> str:
@@ -61,6 +100,120 @@ def test_request_end_events_give_counts_percentiles_and_rates() -> None:
     assert summary.latency.max_ms == 100
     assert summary.with_request_id == 102
     assert balanced(summary)
+
+
+def test_a_crashed_request_status_null_is_a_server_error() -> None:
+    """DUR-ERR-01 passed with 10 of 101 requests answered 500: the handler raised, so status_code is null."""
+    lines = [*(answer_end(200, 12) for _ in range(91)), *(answer_end(None, 40) for _ in range(10))]
+    summary = analyze_lines(lines)
+    assert (summary.requests, summary.server_errors, summary.error_rate) == (101, 10, 10 / 101)
+    assert summary.status_classes["5xx"] == 10 and summary.skipped["missing_fields"] == 0
+    assert summary.crashed == 10
+    assert summary.rate_limited == 0
+    assert summary.as_evidence()["crashed_status_null"] == 10
+    assert summary == LogAnalyzer()._feed_careful(lines).summary()
+    assert balanced(summary)
+
+
+def test_a_crash_is_told_apart_from_an_answered_500_and_from_a_line_without_status() -> None:
+    answered_500 = answer_end(500, 30)
+    absent = json.dumps({key: value for key, value in json.loads(answer_end(200, 12)).items() if key != "status_code"})
+    crashed_without_latency = json.dumps({**json.loads(answer_end(None, 40)), "duration_ms": None})
+    summary = analyze_lines([answered_500, answer_end(None, 40), absent, crashed_without_latency, answer_end(200, 12)])
+    assert (summary.requests, summary.server_errors, summary.crashed) == (3, 2, 1)
+    assert summary.skipped["missing_fields"] == 2  # no status at all; and a crash without a latency cannot be placed
+    assert balanced(summary)
+
+
+def test_slow_sql_nested_under_extra_as_the_platform_logs_it() -> None:
+    lines = [
+        slow_sql_line(150.2, "SELECT * FROM session_answers WHERE session_id = 'a1' AND question_id = 7",
+                      request_id="req-1"),
+        slow_sql_line(420.0, "UPDATE test_sessions SET status = 'SUBMITTED' WHERE id = 'b2'", request_id="req-2"),
+        slow_sql_line(101.0, "SELECT * FROM session_answers WHERE session_id = 'c3' AND question_id = 9"),
+        # Another platform's flat shape still counts: the fields at the top level.
+        json.dumps({"event": "slow_sql", "statement": "SELECT 1", "query_ms": 130, "request_id": "req-4"}),
+    ]
+    summary = analyze_lines(lines)
+    assert summary.slow_sql == 4
+    assert summary.slow_sql_statements[0] == ("SELECT * FROM session_answers WHERE session_id = ? AND question_id = ?", 2)
+    assert summary.slowest_sql[:2] == [
+        SlowQuery(420.0, "UPDATE test_sessions SET status = ? WHERE id = ?", "req-2"),
+        SlowQuery(150.2, "SELECT * FROM session_answers WHERE session_id = ? AND question_id = ?", "req-1")]
+    assert [query.query_ms for query in summary.slowest_sql] == [420.0, 150.2, 130.0, 101.0]
+    assert "'a1'" not in json.dumps(summary.as_evidence())
+    assert balanced(summary)
+
+
+def test_slow_sql_named_only_inside_extra_and_windowed_by_its_timestamp() -> None:
+    only_nested = json.dumps({"extra": {"event": "slow_sql", "query_ms": 200, "sql": "SELECT 2"},
+                              "event": "SELECT 2 took long", "level": "warning", "timestamp": "2026-11-28T20:30:00Z"})
+    old = slow_sql_line(300.5, "SELECT 3", timestamp=(T0 - timedelta(hours=1)).isoformat())
+    summary = analyze_lines([only_nested, old], since=T0)
+    assert (summary.slow_sql, summary.outside_window) == (1, 1)
+    assert summary.slowest_sql == [SlowQuery(200.0, "SELECT ?", None)]
+
+
+def test_latency_per_route_template_with_sampled_routes_marked() -> None:
+    lines = [
+        *(answer_end(200, ms) for ms in range(1, 101)),
+        platform_end("POST", "/v1/sessions", "/v1/sessions", 201, 150),
+        platform_end("GET", f"/v1/sessions/{SESSION_ID}", "/v1/sessions/{session_id}", 200, 8),
+        platform_end("GET", "/v1/nope?x=1", None, 404, 3),  # no route matched: the raw path, query cut
+        *(platform_end("GET", "/health", "/health", 200, 70) for _ in range(3)),
+        platform_end("GET", "/v1/ready", "/v1/ready", 200, 9, sampled=True),  # marked by the backend
+    ]
+    summary = analyze_lines(lines)
+    answer = summary.route(f"POST {ANSWER}")
+    assert answer == RouteLatency(f"POST {ANSWER}", 100, 50, 95, 100, False)
+    assert summary.route("POST /v1/sessions") == RouteLatency("POST /v1/sessions", 1, 150, 150, 150, False)
+    assert summary.route("GET /v1/nope") is not None
+    assert summary.route("GET /health") == RouteLatency("GET /health", 3, 70, 70, 70, True)
+    assert summary.route("GET /v1/ready") == RouteLatency("GET /v1/ready", 1, 9, 9, 9, True)
+    assert summary.routes[0].route == f"POST {ANSWER}"  # the busiest first
+    # The overall view still leaves the sampled ones out.
+    assert (summary.requests, summary.sampled_requests) == (103, 4)
+    assert summary.latency is not None and summary.latency.max_ms == 150
+    assert summary == LogAnalyzer()._feed_careful(lines).summary()
+    assert balanced(summary)
+
+
+def test_route_targets_default_to_the_platforms_own_with_the_prefix_substituted() -> None:
+    targets = route_targets(ThresholdsConfig().route_p95_ms, "/v1")
+    assert targets == {f"POST {ANSWER}": 100, "POST /v1/sessions/{session_id}/submit": 300,
+                       "POST /v1/sessions": 200, "GET /health": 50}
+    assert "POST /api/v1/sessions" in route_targets(ThresholdsConfig().route_p95_ms, "/api/v1")
+
+
+def test_a_login_burst_and_a_slow_answer_save_are_told_apart() -> None:
+    """Password hashing makes logins slow on purpose: no target, shown only; a slow answer save fails."""
+    login = [platform_end("POST", "/v1/auth/login", "/v1/auth/login", 200, 900) for _ in range(50)]
+    answers_fast = [answer_end(200, 40) for _ in range(200)]
+    targets = route_targets(ThresholdsConfig().route_p95_ms, "/v1")
+
+    burst = judge_routes(analyze_lines(login + answers_fast).routes, targets)
+    assert burst.over == []
+    assert [route.route for route in burst.untargeted] == ["POST /v1/auth/login"]
+    assert {verdict.route: verdict.outcome for verdict in burst.verdicts} == {
+        f"POST {ANSWER}": "within target", "POST /v1/sessions/{session_id}/submit": "no requests",
+        "POST /v1/sessions": "no requests", "GET /health": "no requests"}
+
+    slow_answers = [answer_end(200, 40) for _ in range(90)] + [answer_end(200, 250) for _ in range(10)]
+    slow = judge_routes(analyze_lines(login + slow_answers).routes, targets)
+    assert [verdict.route for verdict in slow.over] == [f"POST {ANSWER}"]
+    assert slow.over[0].problem() == (f"POST {ANSWER}: p95 250 ms over its 100 ms target "
+                                      "(100 requests; p50 40 ms, max 250 ms)")
+    evidence = json.loads(json.dumps(slow.as_evidence()))
+    assert evidence["routes_without_target"][0]["route"] == "POST /v1/auth/login"
+
+
+def test_a_route_at_exactly_its_target_is_within_it_and_a_sampled_one_says_so() -> None:
+    health = [platform_end("GET", "/health", "/health", 200, 50) for _ in range(4)]
+    answers = [answer_end(200, 100) for _ in range(20)]
+    judged = judge_routes(analyze_lines(health + answers).routes, route_targets(ThresholdsConfig().route_p95_ms, "/v1"))
+    assert judged.over == [] and len(judged.measured) == 2
+    health_evidence = next(v for v in judged.as_evidence()["targeted_routes"] if v["route"] == "GET /health")
+    assert health_evidence["count"] == 4 and "sampled" in health_evidence
 
 
 def test_uvicorn_plain_lines_and_tracebacks_are_counted_as_non_json() -> None:
@@ -238,6 +391,13 @@ _events = st.fixed_dictionaries(
         "path": st.sampled_from(["/health", "/v1/x", "/"]) | _json_values,
         "timestamp": st.sampled_from(["2026-11-28T20:00:00Z", "bad"]) | _json_values,
         "statement": _json_values,
+        "method": st.sampled_from(["GET", "POST"]) | _json_values,
+        "route": st.sampled_from(["/v1/x", "/health", None]) | _json_values,
+        "sampled": _json_values,
+        "extra": _json_values | st.fixed_dictionaries(
+            {"event": st.sampled_from(["slow_sql", "other"])},
+            optional={"query_ms": _json_values, "sql": _json_values, "request_id": _json_values,
+                      "timestamp": st.sampled_from(["2026-11-28T20:30:00Z", "bad"])}),
     },
 )
 _lines = st.one_of(
@@ -281,8 +441,12 @@ _latencies = st.one_of(
     st.sampled_from([None, -1, "700", "1600.5", True, float("nan"), float("inf"), 10**30, [1]]),
 )
 _good_statuses = st.sampled_from([200, 201, 304, 404, 429, 500, 503, 100, 599, 199])
-_statuses = st.one_of(_good_statuses, _good_statuses, _good_statuses, st.integers(0, 700), st.sampled_from(["500", 200.0, None, True, 600, 99]))
-_good_paths = st.sampled_from(["/v1/sessions", "/v1/sessions/{id}/answers", "/v1/é", "/healthz", "/v1/health/"])
+_statuses = st.one_of(_good_statuses, _good_statuses, _good_statuses, st.integers(0, 700),
+                      st.sampled_from(["500", 200.0, None, None, True, 600, 99]))
+_good_paths = st.sampled_from(["/v1/sessions", "/v1/sessions/{session_id}/answer", "/v1/é", "/healthz", "/v1/health/"])
+_routes = st.one_of(_good_paths, _good_paths, _good_paths, st.sampled_from(["/health", "", "/v1/x?y=1", "x" * 250]),
+                    st.none(), st.integers())
+_methods = st.one_of(st.sampled_from(["GET", "POST", "POST", "GET"]), st.sampled_from(["", "get", None, 1, "M" * 199]))
 _paths = st.one_of(
     _good_paths,
     _good_paths,
@@ -299,12 +463,17 @@ _request_events = st.fixed_dictionaries(
         "status_code": _statuses,
         "path": _paths,
         "request_id": st.sampled_from(["9738d342-0000", "9738d342-0000", "", None, 7]),
+        "method": _methods,
+        "route": _routes,
     },
     optional={
         "total_ms": _latencies,
-        "route": _paths,
+        "sampled": st.sampled_from([True, False, None, "true", 1]),
         "timestamp": st.sampled_from(["2026-11-28T20:30:00Z", "2026-11-28T19:00:00+00:00", "bad", 1700000000]),
         "statement": st.sampled_from(["SELECT 1 WHERE a = 'x'", None]),
+        "extra": st.fixed_dictionaries({"event": st.just("slow_sql")}, optional={
+            "query_ms": _latencies, "sql": st.sampled_from(["SELECT 2 WHERE b = 3", None, 4]),
+            "request_id": st.sampled_from(["r1", "", None])}) | st.sampled_from([None, "x", []]),
         "message": st.sampled_from(['mentions "request.end" and "slow_sql"', "request.end"]),
     },
 )
@@ -350,6 +519,17 @@ def test_feed_all_agrees_with_the_careful_path_at_the_edges() -> None:
     assert fast == careful
     assert json.dumps(fast.as_evidence()) == json.dumps(careful.as_evidence())
     assert fast.slow_requests > 0 and fast.very_slow_requests > 0 and fast.rate_limited > 0
+
+
+def test_a_route_with_many_distinct_latencies_moves_to_a_histogram_and_agrees() -> None:
+    """Past 1024 distinct values a route keeps a histogram (bounded memory); both paths agree, within 0.1%."""
+    values: list[float] = [round(0.1 * i, 1) for i in range(1, 3001)]  # 0.1 .. 300.0 ms, all distinct
+    lines = [answer_end(200, ms) for ms in values] + [answer_end(200, 5000.5)]  # type: ignore[arg-type]
+    fast = analyze_lines(lines)
+    assert fast == LogAnalyzer()._feed_careful(lines).summary()
+    answer = fast.route(f"POST {ANSWER}")
+    assert answer is not None and answer.count == 3001 and answer.max_ms == 5000.5
+    assert abs(answer.p50_ms - 150.1) <= 0.151 and abs(answer.p95_ms - 285.1) <= 0.286
 
 
 def test_many_distinct_latencies_flush_in_bulk_and_keep_the_first_maximum() -> None:

@@ -5,8 +5,8 @@ do on demand: fail every n-th answer, forget every token mid-run, answer with a
 body of the wrong shape, and count each request it got. The students against
 the real sandbox are tested by the drills (tests/checks/test_rehearsal_on_sandbox.py),
 which reconcile every acknowledged answer with PostgreSQL. It answers the
-endpoints, bodies and auth of sandbox/backend/app/routes and keeps what it
-stored where a test can read it.
+paths and bodies of the real platform (PLATFORM.md, "HTTP surface"; [flow]'s
+defaults) and keeps what it stored where a test can read it.
 """
 
 from __future__ import annotations
@@ -30,20 +30,19 @@ from tests.fixtures.network_servers import (
     _TlsServer,
 )
 
-EXAM = {"id": "6f1c2d1e-0000-4000-8000-000000000001", "code": "CARD-101", "title": "Cardiology",
-        "duration_seconds": 3600, "question_count": 5}
-QUESTIONS = [(f"00000000-0000-4000-8000-00000000000{n}", 4 if n % 2 else 3) for n in range(1, 6)]
+QUESTIONS = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(1, 6)]
+CHOICES = 5  # selected_index 0..4
 
 
 @dataclass
 class FakePlatform:
     passwords: dict[str, str]
     fail_every_nth_answer: int = 0
-    questions_without_options: bool = False  # a body of another shape than the API promises
+    questions_without_ids: bool = False  # a body of another shape than the API promises
     tokens: dict[str, str] = field(default_factory=dict)  # token -> username
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     stored: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (session, question) -> value
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (username, "POST /v1/sessions/{id}/answers")
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (username, "POST /v1/sessions/{id}/answer")
     lock: threading.Lock = field(default_factory=threading.Lock)
     _answers_seen: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -56,7 +55,7 @@ class FakePlatform:
         with self.lock:
             user = self.tokens.get(token or "")
             request = f"{method} {re.sub(r'[0-9a-f-]{36}', '{id}', path)}"
-            self.requests.append((user or body.get("username") or "?", request))
+            self.requests.append((user or body.get("email") or "?", request))
             if (method, path) == ("POST", "/v1/auth/login"):
                 return self._login(body)
             if user is None:
@@ -70,59 +69,54 @@ class FakePlatform:
         return sum(seen == request for _, seen in self.requests)
 
     def _login(self, body: Any) -> tuple[int, Any]:
-        if self.passwords.get(body.get("username")) != body.get("password"):
+        if self.passwords.get(body.get("email")) != body.get("password"):
             return 401, {"detail": "invalid credentials"}
         token = uuid.uuid4().hex
-        self.tokens[token] = body["username"]
-        return 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}
+        self.tokens[token] = body["email"]
+        return 200, {"user": {"id": body["email"], "email": body["email"], "role": "STUDENT"},
+                     "tokens": {"access_token": token, "refresh_token": uuid.uuid4().hex, "token_type": "bearer"},
+                     "mfa_required": False}
 
     def _route(self, method: str, path: str, user: str, body: Any) -> tuple[int, Any]:
-        if (method, path) == ("GET", "/v1/exams"):
-            return 200, [EXAM]
         if (method, path) == ("POST", "/v1/sessions"):
             return self._create(user, body)
-        match = re.fullmatch(r"/v1/sessions/([^/]+)/(state|answers|submit)", path)
+        match = re.fullmatch(r"/v1/sessions/([^/]+)(/answer|/submit)?", path)
         session = self.sessions.get(match.group(1)) if match else None
         if session is None or session["user"] != user:
             return 404, {"detail": "session not found"}
-        return getattr(self, f"_{match.group(2)}")(session, body)  # type: ignore[union-attr]
+        action = {None: "_view", "/answer": "_answer", "/submit": "_submit"}[match.group(2)]  # type: ignore[union-attr]
+        return getattr(self, action)(session, body)
 
     def _create(self, user: str, body: Any) -> tuple[int, Any]:
-        if body.get("exam_id") != EXAM["id"]:
-            return 404, {"detail": "exam not found"}
-        for session in self.sessions.values():
-            if session["user"] == user and session["status"] == "ACTIVE":
-                return 200, _public(session)
-        session = {"id": str(uuid.uuid4()), "user": user, "exam_id": EXAM["id"], "status": "ACTIVE",
+        # No resume by create and no "my sessions" route on the platform: every create is a new session.
+        if body.get("mode") not in ("EXAM", "TUTOR") or not isinstance(body.get("count"), int):
+            return 422, {"detail": "bad session body"}
+        session = {"session_id": str(uuid.uuid4()), "user": user, "mode": body["mode"], "status": "ACTIVE",
                    "total_questions": len(QUESTIONS)}
-        self.sessions[session["id"]] = session
+        self.sessions[session["session_id"]] = session
         return 201, _public(session)
 
-    def _state(self, session: dict[str, Any], _: Any) -> tuple[int, Any]:
-        questions = [{"position": p, "question_id": q, "prompt": f"Q{p}", "options": [f"o{i}" for i in range(n)]}
-                     for p, (q, n) in enumerate(QUESTIONS, 1)]
-        if self.questions_without_options:
-            questions = [{k: v for k, v in q.items() if k != "options"} for q in questions]
-        answers = [{"session_id": sid, "question_id": qid, "selected_index": value}
-                   for (sid, qid), value in self.stored.items() if sid == session["id"]]
-        return 200, {"session": _public(session), "remaining_seconds": 3000, "questions": questions,
-                     "answers": answers}
+    def _view(self, session: dict[str, Any], _: Any) -> tuple[int, Any]:
+        questions = [{"position": p, "question_id": q, "has_answer": (session["session_id"], q) in self.stored,
+                      "marked_for_review": False} for p, q in enumerate(QUESTIONS, 1)]
+        if self.questions_without_ids:
+            questions = [{k: v for k, v in q.items() if k != "question_id"} for q in questions]
+        return 200, {"session": _public(session), "progress": {}, "questions": questions, "current_question": 1}
 
-    def _answers(self, session: dict[str, Any], body: Any) -> tuple[int, Any]:
+    def _answer(self, session: dict[str, Any], body: Any) -> tuple[int, Any]:
         if self.fail_every_nth_answer and next(self._answers_seen) % self.fail_every_nth_answer == 0:
             return 503, {"detail": "injected failure"}
         if session["status"] != "ACTIVE":
             return 409, {"detail": f"session is {session['status']}"}
-        options = dict(QUESTIONS).get(body.get("question_id"))
         value = body.get("selected_index")
-        if options is None or not (value is None or 0 <= value < options):
+        if body.get("question_id") not in QUESTIONS or not (value is None or 0 <= value < CHOICES):
             return 422, {"detail": "bad answer"}
-        self.stored[(session["id"], body["question_id"])] = value
-        return 200, {"session_id": session["id"], "question_id": body["question_id"], "selected_index": value}
+        self.stored[(session["session_id"], body["question_id"])] = value
+        return 200, {"answer": {"question_id": body["question_id"], "selected_index": value}, "progress": {}}
 
     def _submit(self, session: dict[str, Any], _: Any) -> tuple[int, Any]:
         session["status"] = "SUBMITTED"  # idempotent: a repeated submit returns the same result
-        return 200, {"session_id": session["id"], "status": "SUBMITTED"}
+        return 200, {"session_id": session["session_id"], "status": "SUBMITTED"}
 
 
 def _public(session: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from examday.probes.docker import DockerProbe
-from examday.probes.logs import LogAnalyzer, analyze_lines, decoded_lines, split_lines
-from tests.probes.test_logs import balanced, end
+from examday.probes.logs import OTHER_ROUTES, LogAnalyzer, analyze_lines, decoded_lines, split_lines
+from tests.probes.test_logs import ANSWER, answer_end, balanced, end, platform_end, slow_sql_line
 
 CHUNK = 4096
 HOUR_MS = 3_600_000
@@ -100,6 +100,51 @@ def test_latencies_past_an_hour_are_capped_in_the_percentiles_not_fatal() -> Non
     json.dumps(fast.as_evidence())
 
 
+def test_a_scanner_burst_of_unmatched_paths_cannot_crowd_out_the_route_templates() -> None:
+    """Route null (no route matched): keyed by raw path, but with a share of their own, bounded."""
+    scanner = [platform_end("GET", f"/wp-admin/{n}.php", None, 404, n % 7) for n in range(5000)]
+    templates = [platform_end("GET", f"/v1/t{n}/{{item_id}}", f"/v1/t{n}/{{item_id}}", 200, n % 900)
+                 for n in range(300)]
+    lines = scanner + templates + [answer_end(200, 250) for _ in range(10)]
+    tracemalloc.start()
+    try:
+        summary = analyze_lines(lines)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    names = [route.route for route in summary.routes]
+    assert len(names) == 100 + 20 + 1 and OTHER_ROUTES in names
+    assert sum(route.count for route in summary.routes) == len(lines)
+    assert "GET /v1/t0/{item_id}" in names and "GET /wp-admin/0.php" in names
+    assert summary.route(f"POST {ANSWER}") is None  # past the 100 templates: folded into "(other)", not lost
+    assert summary.route(OTHER_ROUTES).count == (5000 - 20) + (300 - 100) + 10  # type: ignore[union-attr]
+    assert peak < 8 << 20, f"peak {peak} bytes"
+    assert summary == LogAnalyzer()._feed_careful(lines).summary()
+
+
+def test_hostile_slow_sql_extra_and_null_statuses_are_counted_not_fatal() -> None:
+    lines = [
+        json.dumps({"extra": "slow_sql", "event": "slow_sql", "timestamp": "2026-11-28T20:13:17Z"}),
+        json.dumps({"extra": ["slow_sql"], "event": "slow_sql"}),
+        json.dumps({"extra": None, "event": "slow_sql", "query_ms": "nan"}),
+        json.dumps({"extra": {"event": "slow_sql", "query_ms": True, "sql": 42, "request_id": ["x"]}, "event": "slow_sql"}),
+        json.dumps({"extra": {"event": "slow_sql", "query_ms": 10**400, "sql": "x" * 5000}, "event": "slow_sql"}),
+        json.dumps({"extra": {"extra": {"event": "slow_sql"}}, "event": "other"}),  # only one level is read
+        slow_sql_line(1e308, "SELECT 1"),
+        answer_end(None, 5)[:60],  # a crash cut short
+        json.dumps({**json.loads(answer_end(None, 5)), "duration_ms": "12"}),
+        json.dumps({**json.loads(answer_end(None, 5)), "method": None, "route": None, "path": None}),
+    ]
+    summary = analyze_lines(lines)
+    assert summary.slow_sql == 6 and summary.other_lines == 1
+    assert [query.query_ms for query in summary.slowest_sql] == [1e308]
+    assert summary.skipped["truncated_json"] == 1
+    assert (summary.requests, summary.crashed, summary.server_errors) == (2, 2, 2)
+    assert summary.route("? (unknown)") is not None
+    assert balanced(summary)
+    json.dumps(summary.as_evidence())
+
+
 # --- properties ------------------------------------------------------------------------------------------------
 
 # Next to arbitrary numbers, the edges: the largest float, the first whose microseconds overflow, an hour, -0.0.
@@ -140,3 +185,32 @@ def test_a_byte_stream_cut_anywhere_gives_the_same_lines(pieces: list[bytes], ma
     whole = list(split_lines([raw], max_line))
     assert list(split_lines(iter(pieces), max_line)) == whole
     assert list(decoded_lines(iter(pieces), max_line)) == [line.decode("utf-8", "replace") for line in whole]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([None, 200, 201, 404, 429, 500, 503]) | st.integers(0, 700) | st.just("null"), max_size=40))
+def test_every_null_status_is_a_crash_and_a_5xx(statuses: list[Any]) -> None:
+    """Null (JSON null) is a crash; an absent status (here: the string "null" stands for leaving it out) is not."""
+    lines = []
+    for status in statuses:
+        line = answer_end(status if status != "null" else 200, 10)
+        if status == "null":
+            line = json.dumps({key: value for key, value in json.loads(line).items() if key != "status_code"})
+        lines.append(line)
+    summary = analyze_lines(lines)
+    usable = [status for status in statuses if status is None or (isinstance(status, int) and 100 <= status <= 599)]
+    assert summary.crashed == statuses.count(None)
+    assert summary.server_errors == sum(status is None or status >= 500 for status in usable)
+    assert summary.requests == len(usable)
+    assert summary.skipped["missing_fields"] == len(statuses) - len(usable)
+    assert summary == LogAnalyzer()._feed_careful(lines).summary()
+
+
+def test_endless_long_route_templates_share_one_bounded_route() -> None:
+    """Routes cut to the same 200-character key: one route, and nothing remembered per distinct template."""
+    lines = [platform_end("GET", f"/v1/{'a' * 300}/{n}", f"/v1/{'a' * 300}/{n}", 200, 5) for n in range(2000)]
+    analyzer = LogAnalyzer().feed_all(lines)
+    summary = analyzer.summary()
+    assert [(route.route, route.count) for route in summary.routes] == [(("GET /v1/" + "a" * 300)[:200], 2000)]
+    assert analyzer._by_template == {}
+    assert summary == LogAnalyzer()._feed_careful(lines).summary()

@@ -5,9 +5,10 @@ already healthy). Tests must leave it as they found it: faults are injected
 through `inject_fault`, which clears them even when the test fails, and tests
 that walk the timeline restore the stage they found.
 
-Students 121..200 start with no session; sessions resume per user and exam, so
-each test takes its own student from `new_student` and copes with a session
-left ACTIVE by an earlier run (or by the simulated students, which use 121..199).
+Students 201..260 are these tests' own; each test takes its own student from
+`new_student` and creates its own session (the platform has no "my sessions" route).
+The platform lets a student open a second ACTIVE session, which POST-INT-01 reports,
+so every session these students leave open is handed in (at take and at the end).
 """
 
 from __future__ import annotations
@@ -18,20 +19,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import uuid
+
 import httpx
-import psycopg
 import pytest
 
 from examday.sandbox import faults
 from examday.sandbox.layout import API_HOST
 from examday.sandbox.lifecycle import Sandbox, configured_ports
 from examday.sandbox.stages import apply_stage
-from tests.sandbox.helpers import API_PREFIX
+from tests.sandbox.helpers import API_PREFIX, EMAIL_DOMAIN, OPERATOR_EMAIL, DockerPsql
 
 HTTP_TIMEOUT_SECONDS = 15
-# Students no other test and no seed state claims first; the simulated students also use
-# 121..199, so tests cope with a resumed session anyway. student200 is the checks' canary.
-TEST_STUDENTS = range(199, 120, -1)
+# The seed's accounts for these tests alone (121..180 rehearsal, 181..199 simulated students,
+# 200 the checks' canary).
+TEST_STUDENTS = range(260, 200, -1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -81,7 +83,8 @@ def backend_http(sandbox: Sandbox, ports: dict[str, int]) -> Iterator[httpx.Clie
 
 @pytest.fixture(scope="session")
 def proxy_http(sandbox: Sandbox, ports: dict[str, int]) -> Iterator[httpx.Client]:
-    """The API through Caddy: TLS verified against the sandbox CA, SNI and Host api.exam.localhost.
+    """The API through Caddy (under /api, as the platform's host Caddy routes it): TLS verified
+    against the sandbox CA, SNI and Host api.exam.localhost.
 
     Python's resolver does not resolve *.localhost, so it connects to 127.0.0.1
     and names the host in SNI (checked against the certificate) and Host.
@@ -91,57 +94,84 @@ def proxy_http(sandbox: Sandbox, ports: dict[str, int]) -> Iterator[httpx.Client
     def sni(request: httpx.Request) -> None:
         request.extensions["sni_hostname"] = API_HOST
 
-    with httpx.Client(base_url=f"https://127.0.0.1:{ports['EXAMDAY_PORT_HTTPS']}", verify=context,
+    with httpx.Client(base_url=f"https://127.0.0.1:{ports['EXAMDAY_PORT_HTTPS']}/api", verify=context,
                       headers={"Host": API_HOST}, event_hooks={"request": [sni]},
                       timeout=HTTP_TIMEOUT_SECONDS) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def db(sandbox: Sandbox, ports: dict[str, int]) -> Iterator[psycopg.Connection[Any]]:
-    """A read-only autocommit connection for asserting on rows."""
-    conn = psycopg.connect(
-        host="127.0.0.1", port=ports["EXAMDAY_PORT_POSTGRES"], user="exam_user", dbname="exam_platform",
-        password=sandbox.state.secrets()["POSTGRES_PASSWORD"], autocommit=True, connect_timeout=5,
-        options="-c default_transaction_read_only=on -c statement_timeout=10000",
-        application_name="examday_tests_sandbox",
-    )
-    yield conn
-    conn.close()
+def db(sandbox: Sandbox) -> DockerPsql:
+    """Read-only SQL for asserting on rows (through docker exec: PostgreSQL is not published)."""
+    return DockerPsql()
 
 
 @pytest.fixture(scope="session")
-def new_student() -> Callable[[], str]:
-    """A student username no other test in this run uses."""
-    numbers = iter(TEST_STUDENTS)
+def new_student(db: DockerPsql, login_reply: Callable[..., httpx.Response],
+                backend_http: httpx.Client) -> Iterator[Callable[[], str]]:
+    """A student email no other test in this run uses, with no ACTIVE session."""
+    numbers, taken = iter(TEST_STUDENTS), []
 
     def take() -> str:
-        return f"student{next(numbers):03d}"
+        email = f"student{next(numbers):03d}@{EMAIL_DOMAIN}"
+        hand_in_open_sessions(email, db, login_reply, backend_http)  # left by an earlier run
+        taken.append(email)
+        return email
 
-    return take
+    yield take
+    for email in taken:
+        hand_in_open_sessions(email, db, login_reply, backend_http)
+
+
+def hand_in_open_sessions(email: str, db: DockerPsql, login_reply: Callable[..., httpx.Response],
+                          backend_http: httpx.Client) -> None:
+    """Submit the student's ACTIVE sessions, as the student would (the API, not SQL)."""
+    open_ids = [row[0] for row in db.execute(
+        "SELECT s.id FROM test_sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE u.email = %s AND s.status = 'ACTIVE'", (email,))]
+    if not open_ids:
+        return
+    reply = login_reply(email)
+    if reply.status_code != 200:  # e.g. a test that changed the password: nothing to hand in with
+        return
+    token = reply.json()["tokens"]["access_token"]
+    for session_id in open_ids:
+        backend_http.post(f"{API_PREFIX}/sessions/{session_id}/submit", headers={"Authorization": f"Bearer {token}"})
+
+
+def client_address() -> str:
+    """A distinct client address per login: the platform allows 5 logins a minute per address,
+    and the sandbox's backend (like a careful deployment) trusts X-Forwarded-For."""
+    n = uuid.uuid4().int
+    return f"10.{200 + n % 50}.{(n >> 8) % 250}.{(n >> 16) % 250 + 1}"
 
 
 @pytest.fixture(scope="session")
-def login(backend_http: httpx.Client, credentials: dict[str, Any]) -> Callable[..., dict[str, str]]:
-    """login(USERNAME[, PASSWORD]) -> the Authorization header (the students' password by default)."""
-
-    def do_login(username: str, password: str | None = None, client: httpx.Client | None = None
-                 ) -> dict[str, str]:
-        reply = (client or backend_http).post(f"{API_PREFIX}/auth/login", json={
-            "username": username, "password": password or credentials["student_password"]})
-        assert reply.status_code == 200, f"login {username}: {reply.status_code} {reply.text}"
-        return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+def login_reply(backend_http: httpx.Client, credentials: dict[str, Any]) -> Callable[..., httpx.Response]:
+    def do_login(email: str, password: str | None = None, client: httpx.Client | None = None,
+                 address: str | None = None) -> httpx.Response:
+        return (client or backend_http).post(
+            f"{API_PREFIX}/auth/login", json={"email": email, "password": password or credentials["student_password"]},
+            headers={"X-Forwarded-For": address or client_address()})
 
     return do_login
 
 
 @pytest.fixture(scope="session")
-def exam_ids(backend_http: httpx.Client, login: Callable[..., dict[str, str]],
-             credentials: dict[str, Any]) -> dict[str, str]:
-    reply = backend_http.get(f"{API_PREFIX}/exams", headers=login(credentials["admin_user"],
-                                                                    credentials["admin_password"]))
-    assert reply.status_code == 200, reply.text
-    return {exam["code"]: exam["id"] for exam in reply.json()}
+def login(login_reply: Callable[..., httpx.Response]) -> Callable[..., dict[str, str]]:
+    """login(EMAIL[, PASSWORD]) -> the Authorization header (the students' password by default)."""
+
+    def do_login(email: str, password: str | None = None, client: httpx.Client | None = None) -> dict[str, str]:
+        reply = login_reply(email, password, client)
+        assert reply.status_code == 200, f"login {email}: {reply.status_code} {reply.text}"
+        return {"Authorization": f"Bearer {reply.json()['tokens']['access_token']}"}
+
+    return do_login
+
+
+@pytest.fixture(scope="session")
+def operator(login: Callable[..., dict[str, str]], credentials: dict[str, Any]) -> dict[str, str]:
+    return login(OPERATOR_EMAIL, credentials["operator_password"])
 
 
 @pytest.fixture

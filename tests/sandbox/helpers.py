@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from cryptography import x509
 
 from examday.sandbox.layout import CONTAINERS
 
 API_PREFIX = "/v1"
+
+OPERATOR_EMAIL = "operator@exam.localhost"
+EMAIL_DOMAIN = "exam.localhost"
 
 # Integrity invariants of PLATFORM.md (each returns the violating rows), as far as the tests need them.
 ANSWERS_WITHOUT_SESSION = """
@@ -30,25 +32,58 @@ SESSIONS_SUBMITTED_TWICE = """
     GROUP BY session_id HAVING count(*) > 1"""
 ANSWERS_AFTER_SUBMIT = """
     SELECT a.session_id, a.question_id FROM session_answers a JOIN test_sessions s ON s.id = a.session_id
-    WHERE s.submitted_at IS NOT NULL AND a.updated_at > s.submitted_at + interval '2 seconds'"""
-TWO_ACTIVE_SESSIONS = """
-    SELECT user_id, exam_id FROM test_sessions WHERE status = 'ACTIVE'
-    GROUP BY user_id, exam_id HAVING count(*) > 1"""
+    WHERE s.submitted_at IS NOT NULL AND a.answered_at > s.submitted_at + interval '2 seconds'"""
+# The platform does not refuse a second ACTIVE session: the simulated students must never open one.
+TWO_ACTIVE_SESSIONS = (Path(__file__).resolve().parents[2] / "checks" / "sql" / "two_active_sessions.sql").read_text()
 FINISHED_WITH_MISSING_ANSWERS = """
     SELECT s.id FROM test_sessions s WHERE s.status IN ('SUBMITTED', 'EXPIRED')
     AND (SELECT count(*) FROM session_answers a WHERE a.session_id = s.id) < s.total_questions"""
 
 
-def rows(conn: psycopg.Connection[Any], sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    return conn.execute(sql, params).fetchall()
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class DockerPsql:
+    """Read-only SQL through `docker exec exam_platform_postgres psql` (PostgreSQL is not
+    published to the host, as on the platform). Values come back as text; `rows` turns
+    integer-looking cells into ints."""
+
+    def __init__(self, container: str = CONTAINERS["postgres"]) -> None:
+        self.container = container
+
+    def run(self, sql: str, read_only: bool = True) -> subprocess.CompletedProcess[str]:
+        setup = "SET default_transaction_read_only = on; SET statement_timeout = 10000; " if read_only else ""
+        return subprocess.run(
+            ["docker", "exec", self.container, "psql", "-X", "-qAt", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
+             "-U", "exam_user", "-d", "exam_platform", "-c", setup + sql],
+            capture_output=True, text=True, timeout=30)
+
+    def execute(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        if params:
+            sql = sql % tuple(_literal(p) for p in params)
+        done = self.run(sql)
+        assert done.returncode == 0, f"psql failed: {done.stderr.strip()}"
+        out = []
+        for line in done.stdout.splitlines():
+            cells = tuple(int(c) if c.lstrip("-").isdigit() else c for c in line.split("\x1f"))
+            out.append(cells)
+        return out
+
+
+def rows(conn: DockerPsql, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    return conn.execute(sql, params)
 
 
 def psql_as_owner(sql: str) -> str:
     """SQL that writes (test setup only), run inside the postgres container as its owner."""
-    done = subprocess.run(
-        ["docker", "exec", CONTAINERS["postgres"], "psql", "-v", "ON_ERROR_STOP=1", "-qAt",
-         "-U", "exam_user", "-d", "exam_platform", "-c", sql],
-        capture_output=True, text=True, timeout=30)
+    done = DockerPsql().run(sql, read_only=False)
     assert done.returncode == 0, f"psql failed: {done.stderr.strip()}"
     return done.stdout
 

@@ -37,7 +37,9 @@ def during_sandbox() -> Iterator[Sandbox]:
     previous = sandbox.state.stage()
     if previous != "during":
         apply_stage(sandbox, "during")
-        time.sleep(10)  # simulated students answering: traffic in the log window
+        # Simulated students answering: traffic in the log window. Their opening burst (sign-ins
+        # and session creates, slow on 2 cores) must leave the window first: DUR-LAT-03 judges routes.
+        time.sleep(LOG_WINDOW_MINUTES * 60 + 10)
     try:
         yield sandbox
     finally:

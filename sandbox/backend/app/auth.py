@@ -1,89 +1,50 @@
-"""Bearer authentication: tokens are checked in PostgreSQL, Redis only adds a blacklist.
-
-So auth keeps working while Redis is down (the blacklist check fails open).
-"""
+"""Bearer authentication: the access token is a signed JWT, checked WITHOUT Redis
+(and without the database), so auth keeps working while Redis is down."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-import redis
 from fastapi import Depends, HTTPException, Request, status
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from app import ratelimit
-from app.db import get_db
-from app.redis_client import get_redis, note_failure, skip_if_recently_failed
-from app.security import token_hash
+from app.context import current_stats
+from app.errors import CodedError
+from app.security import InvalidToken, decode_jwt
 from app.settings import get_settings
-
-REVOKED_KEY_PREFIX = "revoked:"
 
 
 @dataclass(frozen=True)
 class CurrentUser:
-    id: uuid.UUID
-    username: str
+    id: str
     role: str
-    token_hash: str
+    sid: str
 
     @property
     def is_admin(self) -> bool:
         return self.role == "ADMIN"
 
 
-def _unauthorized(detail: str = "not authenticated") -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
-    )
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=detail,
+                         headers={"WWW-Authenticate": "Bearer"})
 
 
-def _bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def current_user(request: Request) -> CurrentUser:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized()
-    return token.strip()
-
-
-def _is_blacklisted(hashed: str) -> bool:
-    client = get_redis()
-    if client is None:
-        return False
+        raise _unauthorized("Not authenticated")
     try:
-        skip_if_recently_failed()
-        return bool(client.exists(REVOKED_KEY_PREFIX + hashed))
-    except redis.RedisError as exc:
-        note_failure(exc)
-        ratelimit.note_redis_bypass("token_blacklist", exc)
-        return False
-
-
-def _load_user(db: Session, hashed: str) -> CurrentUser | None:
-    row = db.execute(
-        text(
-            "SELECT u.id, u.username, u.role FROM auth_tokens t JOIN users u ON u.id = t.user_id "
-            "WHERE t.token_hash = :h AND t.revoked_at IS NULL AND t.expires_at > now()"
-        ),
-        {"h": hashed},
-    ).first()
-    if row is None:
-        return None
-    return CurrentUser(id=row.id, username=row.username, role=row.role, token_hash=hashed)
-
-
-def current_user(request: Request, db: Session = Depends(get_db)) -> CurrentUser:
-    hashed = token_hash(_bearer_token(request), get_settings().auth_token_pepper)
-    user = _load_user(db, hashed)
-    if user is None or _is_blacklisted(hashed):
-        raise _unauthorized("invalid or expired token")
-    ratelimit.enforce_api(hashed)
+        claims = decode_jwt(token.strip(), get_settings().jwt_secret, "access")
+    except InvalidToken as exc:
+        raise _unauthorized(f"Invalid token: {exc}") from exc
+    user = CurrentUser(id=str(claims["sub"]), role=str(claims.get("role", "STUDENT")), sid=str(claims.get("sid", "")))
+    stats = current_stats()
+    if stats is not None:
+        stats.user_id, stats.user_role = user.id, user.role
     return user
 
 
 def admin_user(user: CurrentUser = Depends(current_user)) -> CurrentUser:
     if not user.is_admin:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="admin role required")
+        raise CodedError(status.HTTP_403_FORBIDDEN, "FORBIDDEN", "admin role required")
     return user

@@ -1,8 +1,8 @@
-"""Per-request state shared between the middleware and the database hooks.
+"""Per-request state shared between the middleware, the auth dependency and the DB hooks.
 
-The stats object is mutable on purpose: sync endpoints run in a thread pool
-with a *copy* of the request's context, so rebinding a contextvar there would
-be lost, while mutating the object it points to is seen by the middleware.
+Mutable on purpose: sync endpoints run in a thread pool with a *copy* of the
+request's context, so rebinding a contextvar there would be lost, while mutating
+the object it points to is seen by the middleware.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ class RequestStats:
     request_id: str
     db_queries: int = 0
     db_time_ms: float = 0.0
+    user_id: str | None = None
+    user_role: str | None = None
 
     def add_query(self, duration_ms: float) -> None:
         self.db_queries += 1

@@ -1,8 +1,7 @@
-"""SQLAlchemy engine, per-request query accounting and slow-SQL logging."""
+"""SQLAlchemy engine (the platform's sync pool), per-request query accounting, slow_sql."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,42 +12,38 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.context import current_request_id, current_stats
 from app.logs import get_logger
-from app.settings import Settings, get_settings
+from app.settings import get_settings
 
-BACKEND_APP_NAME = "exam_platform_backend"
-SCHEDULER_APP_NAME = "exam_platform_scheduler"
-# A dead or paused database must cost seconds, not a hung worker.
-CONNECT_TIMEOUT_SECONDS = 3
-STATEMENT_PREVIEW_CHARS = 200
+# The platform's pool, per worker process: 5 workers x 20 = PostgreSQL's 100 connections.
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+POOL_TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 10
+SLOW_SQL_WARN_MS = 100
+SLOW_SQL_ERROR_MS = 300
+SQL_CHARS = 2000
 
 _log = get_logger()
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
-_whitespace = re.compile(r"\s+")
 
 
-def make_engine(settings: Settings, application_name: str) -> Engine:
+def make_engine(database_url: str, application_name: str = "exam_platform_backend") -> Engine:
     engine = create_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
+        database_url,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_pre_ping=True,
-        connect_args={
-            # Lets pg_stat_activity be broken down by client (backend vs scheduler).
-            "application_name": application_name,
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        },
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": application_name},
     )
-    _instrument(engine, settings)
+    _instrument(engine)
     return engine
 
 
-def _instrument(engine: Engine, settings: Settings) -> None:
+def _instrument(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        # One slot, not a stack: a failed statement never reaches "after", and
-        # the next statement simply overwrites its start time.
         conn.info["query_started"] = time.perf_counter()
 
     @event.listens_for(engine, "after_cursor_execute")
@@ -58,30 +53,22 @@ def _instrument(engine: Engine, settings: Settings) -> None:
         stats = current_stats()
         if stats is not None:
             stats.add_query(duration_ms)
-        _maybe_log_slow(statement, duration_ms, settings)
+        if duration_ms > SLOW_SQL_WARN_MS:
+            _log.warning("slow_sql", extra={
+                "event": "slow_sql",
+                "severity": "error" if duration_ms > SLOW_SQL_ERROR_MS else "warn",
+                "request_id": current_request_id(),
+                "query_ms": round(duration_ms, 1),
+                "rowcount": getattr(cursor, "rowcount", None),
+                "sql": statement[:SQL_CHARS],
+            })
 
 
-def _maybe_log_slow(statement: str, duration_ms: float, settings: Settings) -> None:
-    if duration_ms <= settings.slow_sql_warn_ms:
-        return
-    severity = "error" if duration_ms > settings.slow_sql_error_ms else "warn"
-    # The statement text only: bound parameters can hold answers or credentials.
-    preview = _whitespace.sub(" ", statement).strip()[:STATEMENT_PREVIEW_CHARS]
-    log = _log.error if severity == "error" else _log.warning
-    log(
-        "slow_sql",
-        request_id=current_request_id(),
-        duration_ms=round(duration_ms, 1),
-        statement=preview,
-        severity=severity,
-    )
-
-
-def init_engine(application_name: str = BACKEND_APP_NAME) -> Engine:
-    """Create this process's engine once; each uvicorn worker has its own pool."""
+def init_engine(application_name: str = "exam_platform_backend") -> Engine:
+    """This process's engine, made once: each uvicorn worker has its own pool."""
     global _engine, _session_factory
     if _engine is None:
-        _engine = make_engine(get_settings(), application_name)
+        _engine = make_engine(get_settings().database_url, application_name)
         _session_factory = sessionmaker(bind=_engine, expire_on_commit=False)
     return _engine
 

@@ -1,94 +1,81 @@
-"""Fixed-window rate limits in Redis that fail open (or closed, if configured).
+"""The platform's hard-coded rate-limit policies, counted in Redis.
 
-Failing open is the platform's documented exam-day behaviour: losing Redis
-must not lock students out, it only lifts the limits for a while.
+Keys `rl:{route}:{ip|user|email}:{id}:{window}`, INCR + EXPIRE, 429 RATE_LIMITED.
+The client IP is the socket's address (request.client.host): behind a proxy, unless
+uvicorn trusts its forwarded headers, every student has the proxy's address and one
+bucket. Redis failing: every limiter fails open, except refresh, which fails closed
+when REDIS_REQUIRED. SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED (off by default) makes
+every limiter fail closed (a sandbox fault, not a platform setting).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
 import redis
-from fastapi import HTTPException, status
+from fastapi import Request, status
 
+from app.errors import CodedError
 from app.logs import Throttle, get_logger
-from app.redis_client import get_redis, note_failure, skip_if_recently_failed
+from app.redis_client import get_redis
 from app.settings import get_settings
 
-WINDOW_SECONDS = 60
-BYPASS_LOG_INTERVAL_SECONDS = 10
-
 _log = get_logger()
-_bypass_throttle = Throttle(BYPASS_LOG_INTERVAL_SECONDS)
-# redis-py quotes the failing command (key included) in pipeline errors; keys
-# hold usernames and token-hash prefixes, which have no place in the logs.
-_PIPELINE_COMMAND = re.compile(r"Command # \d+ \(.*?\) of pipeline caused error: ")
-
-
-class RateLimitExceeded(HTTPException):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="rate limit exceeded",
-            headers={"Retry-After": str(retry_after)},
-        )
-
-
-class RateLimiterUnavailable(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail="rate limiter unavailable")
+_throttle = Throttle(10)
 
 
 @dataclass(frozen=True)
-class WindowCount:
-    count: int
-    retry_after: int
+class Policy:
+    route: str
+    kind: str  # ip | user | email
+    limit: int
+    window_seconds: int
+    fails_closed_when_required: bool = False
 
 
-def _count_in_window(client: redis.Redis, scope: str, subject: str) -> WindowCount:
+LOGIN_PER_IP = Policy("login", "ip", 5, 60)
+LOGIN_PER_EMAIL = Policy("login", "email", 10, 60)
+SIGNUP_PER_IP = Policy("signup", "ip", 3, 60)
+SESSION_CREATE_PER_USER = Policy("session_create", "user", 10, 60)
+SUBMIT_PER_USER = Policy("submit", "user", 10, 60)
+
+
+def refresh_policy() -> Policy:
+    # The only limit the RL_* settings drive.
+    return Policy("refresh", "user", get_settings().rl_refresh_per_hour, 3600, fails_closed_when_required=True)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _rate_limited(retry_after: int) -> CodedError:
+    return CodedError(status.HTTP_429_TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many requests",
+                      {"Retry-After": str(max(1, retry_after))})
+
+
+def note_redis_failure(component: str, exc: Exception, outcome: str) -> None:
+    if _throttle.allow(component + outcome):
+        _log.warning(f"{component}.{outcome}", reason=f"{type(exc).__name__}: {str(exc)[:160]}")
+
+
+def enforce(policy: Policy, subject: str) -> None:
     now = int(time.time())
-    window = now // WINDOW_SECONDS
-    key = f"rl:{scope}:{subject}:{window}"
-    pipe = client.pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.expire(key, WINDOW_SECONDS + 1)
-    count, _ = pipe.execute()
-    return WindowCount(count=int(count), retry_after=WINDOW_SECONDS - now % WINDOW_SECONDS)
-
-
-def note_redis_bypass(component: str, exc: Exception) -> None:
-    """One JSON warning per component per 10 s while Redis is failing."""
-    if _bypass_throttle.allow(component):
-        _log.warning(
-            f"{component}.bypassed",
-            reason=f"{type(exc).__name__}: {_PIPELINE_COMMAND.sub('', str(exc))}"[:200],
-            fail_mode=get_settings().rate_limit_fail_mode,
-        )
-
-
-def enforce(scope: str, subject: str, limit: int) -> None:
-    """Raise 429 past the limit; on Redis errors serve (open) or raise 503 (closed)."""
-    client = get_redis()
-    if client is None:
-        return  # REDIS_ENABLED=false: no limiter at all, by configuration.
+    window = now // policy.window_seconds
+    key = f"rl:{policy.route}:{policy.kind}:{subject}:{window}"
+    settings = get_settings()
     try:
-        skip_if_recently_failed()
-        counted = _count_in_window(client, scope, subject)
+        client = get_redis()
+        count = int(client.incr(key))
+        if count == 1:
+            client.expire(key, policy.window_seconds)
     except redis.RedisError as exc:
-        note_failure(exc)
-        if get_settings().rate_limit_fails_closed:
-            raise RateLimiterUnavailable() from exc
-        note_redis_bypass("rate_limit", exc)
+        closed = settings.fault_rate_limit_fails_closed or (
+            policy.fails_closed_when_required and settings.redis_required)
+        note_redis_failure("rate_limit", exc, "failed_closed" if closed else "bypassed")
+        if closed:
+            raise _rate_limited(60) from exc
         return
-    if counted.count > limit:
-        raise RateLimitExceeded(counted.retry_after)
-
-
-def enforce_login(username: str) -> None:
-    enforce("login", username.strip().lower(), get_settings().rate_limit_login_per_minute)
-
-
-def enforce_api(token_hash: str) -> None:
-    enforce("api", token_hash[:32], get_settings().rate_limit_api_per_minute)
+    if count > policy.limit:
+        raise _rate_limited(policy.window_seconds - now % policy.window_seconds)

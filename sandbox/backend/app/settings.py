@@ -1,7 +1,10 @@
-"""Configuration read from the environment, the way the real platform is configured.
+"""Configuration read from the environment, as the platform's backend reads it.
 
-Every knob is an env var so the sandbox's compose file (and examday's fault
-injection) can change behaviour without rebuilding the image.
+Only variables the real platform has are read here, plus the sandbox's own fault
+knobs (`SANDBOX_FAULT_*`, every one off by default; see sandbox/README.md).
+Note what is NOT here: EXAM_MODE (the system_flags row is the truth; an EXAM_MODE
+in the env file is read by nothing), per-route rate limits (hard-coded policies,
+see ratelimit.py), pool sizes (constants in db.py).
 """
 
 from __future__ import annotations
@@ -40,6 +43,16 @@ def env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_str(name: str, default: str) -> str:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else raw
@@ -47,72 +60,55 @@ def env_str(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
+    environment: str
     database_url: str
     redis_url: str
-    redis_enabled: bool
     redis_required: bool
     api_prefix: str
-    exam_mode_env: bool
-    uvicorn_workers: int
-    db_pool_size: int
-    db_max_overflow: int
-    db_pool_timeout: int
-    rate_limit_fail_mode: str
-    rate_limit_login_per_minute: int
-    rate_limit_api_per_minute: int
-    auth_token_pepper: str
-    auth_token_ttl_seconds: int
     jwt_secret: str
-    scheduled_jobs_enabled: bool
-    scheduler_interval_seconds: int
-    prometheus_multiproc_dir: str
-    slow_sql_warn_ms: int
-    slow_sql_error_ms: int
+    access_token_minutes: int
+    refresh_token_days: int
+    rl_refresh_per_hour: int
+    system_flags_cache_ttl_seconds: float
     log_level: str
-
-    @property
-    def rate_limit_fails_closed(self) -> bool:
-        return self.rate_limit_fail_mode == "closed"
+    # -- sandbox extensions, off by default (faults switch them on) --
+    fault_crash_share: float
+    fault_sessions_500: bool
+    fault_rate_limit_fails_closed: bool
+    fault_job_hold_seconds: int
 
 
 def _normalise_prefix(prefix: str) -> str:
-    # "/v1/" and "v1" both mean "/v1": route templates must not get "//".
     prefix = "/" + prefix.strip("/")
     return "" if prefix == "/" else prefix
 
 
 def load_settings() -> Settings:
-    pepper = os.environ.get("AUTH_TOKEN_PEPPER", "")
-    if not pepper:
-        raise SettingsError("AUTH_TOKEN_PEPPER is required (tokens are stored as sha256(pepper + token))")
-    fail_mode = env_str("RATE_LIMIT_FAIL_MODE", "open").strip().lower()
-    if fail_mode not in {"open", "closed"}:
-        raise SettingsError(f"RATE_LIMIT_FAIL_MODE must be open or closed, got {fail_mode!r}")
+    secret = env_str("JWT_SECRET", "")
+    if not secret:
+        raise SettingsError("JWT_SECRET is required")
+    environment = env_str("ENVIRONMENT", "development").lower()
+    crash_share = env_float("SANDBOX_FAULT_CRASH_SHARE", 0.0)
+    if not 0.0 <= crash_share <= 1.0:
+        raise SettingsError(f"SANDBOX_FAULT_CRASH_SHARE must be between 0 and 1, got {crash_share}")
     return Settings(
-        database_url=env_str(
-            "DATABASE_URL", "postgresql+psycopg://exam_user@exam_platform_postgres:5432/exam_platform"
-        ),
+        environment=environment,
+        database_url=env_str("DATABASE_URL", "postgresql+psycopg://exam_user@exam_platform_postgres:5432/exam_platform"),
         redis_url=env_str("REDIS_URL", "redis://exam_platform_redis:6379/0"),
-        redis_enabled=env_bool("REDIS_ENABLED", True),
+        # The platform forces it on in production; the sandbox sets REDIS_REQUIRED=true in its
+        # platform.env (the ready-degraded fault switches it off).
         redis_required=env_bool("REDIS_REQUIRED", False),
         api_prefix=_normalise_prefix(env_str("API_PREFIX", "/api/v1")),
-        exam_mode_env=env_bool("EXAM_MODE", False),
-        uvicorn_workers=env_int("UVICORN_WORKERS", 3),
-        db_pool_size=env_int("DB_POOL_SIZE", 10),
-        db_max_overflow=env_int("DB_MAX_OVERFLOW", 10),
-        db_pool_timeout=env_int("DB_POOL_TIMEOUT", 30),
-        rate_limit_fail_mode=fail_mode,
-        rate_limit_login_per_minute=env_int("RATE_LIMIT_LOGIN_PER_MINUTE", 10),
-        rate_limit_api_per_minute=env_int("RATE_LIMIT_API_PER_MINUTE", 600),
-        auth_token_pepper=pepper,
-        auth_token_ttl_seconds=env_int("AUTH_TOKEN_TTL_SECONDS", 12 * 3600),
-        jwt_secret=env_str("JWT_SECRET", ""),
-        scheduled_jobs_enabled=env_bool("SCHEDULED_JOBS_ENABLED", True),
-        scheduler_interval_seconds=max(1, env_int("SCHEDULER_INTERVAL_SECONDS", 20)),
-        prometheus_multiproc_dir=env_str("PROMETHEUS_MULTIPROC_DIR", "/tmp/prometheus-multiproc"),
-        slow_sql_warn_ms=env_int("SLOW_SQL_WARN_MS", 100),
-        slow_sql_error_ms=env_int("SLOW_SQL_ERROR_MS", 300),
+        jwt_secret=secret,
+        access_token_minutes=env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 15),
+        refresh_token_days=env_int("REFRESH_TOKEN_EXPIRE_DAYS", 7),
+        rl_refresh_per_hour=env_int("RL_REFRESH_PER_HOUR", 60),
+        system_flags_cache_ttl_seconds=env_float("SYSTEM_FLAGS_CACHE_TTL_SECONDS", 10.0),
         log_level=env_str("LOG_LEVEL", "INFO").upper(),
+        fault_crash_share=crash_share,
+        fault_sessions_500=env_bool("SANDBOX_FAULT_SESSIONS_500", False),
+        fault_rate_limit_fails_closed=env_bool("SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED", False),
+        fault_job_hold_seconds=env_int("SANDBOX_FAULT_JOB_HOLD_SECONDS", 0),
     )
 
 

@@ -25,7 +25,8 @@ def capture(directory: Path = typer.Argument(..., help="a new folder for the bun
     from examday.report.secret_sources import run_secrets
 
     config = config_or_fail(target)
-    probes = [for_target.docker_probe(config), for_target.postgres_probe(config), for_target.redis_probe(config)]
+    docker = for_target.docker_probe(config)  # one Docker client, also for docker_exec ways in
+    probes = [docker, for_target.postgres_probe(config, docker), for_target.redis_probe(config, docker)]
     sources = Sources(config, *probes, since=capture_window_start(config, minutes))
     try:
         with progress(f"capturing metrics of {config.target.name} into {directory}") as report:

@@ -96,7 +96,7 @@ def _require_record(run_dir: Path) -> None:
 
 
 def _verdict(verdict: str) -> str:
-    colour = {"GO": "green", "GO WITH WAIVERS": "yellow", "NO-GO": "red"}.get(verdict, "white")
+    colour = {"GO": "green", "GO WITH WAIVERS": "yellow", "INCOMPLETE": "red", "NO-GO": "red"}.get(verdict, "white")
     return f"[{colour}]{escape(verdict)}[/]"
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from examday.config.errors import ConfigError
+from examday.text import printable
 
 _MAX_FOUND_CHARS = 60
 
@@ -131,11 +132,6 @@ def _found(value: Any, key: str) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
-
-
-def printable(text: str) -> str:
-    """Control characters as escapes (``\\n``): the message stays one line, and shows what is there."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _dotted_key(problem: ErrorDetails) -> str:

@@ -11,11 +11,15 @@ from examday.config.sections import (
     AttestationsConfig,
     BackupConfig,
     CanaryConfig,
+    DashboardConfig,
+    OperatorConfig,
+    StudentFlowConfig,
     BaselineConfig,
     DnsConfig,
     DockerConfig,
     ExamConfig,
     ExamModeConfig,
+    JobsConfig,
     LogsConfig,
     PlatformConfig,
     PostgresConfig,
@@ -32,6 +36,7 @@ from examday.config.sections import (
     TlsConfig,
 )
 from examday.config.types import invalid
+from examday.waivers import NotApplicable
 
 
 class ExamdayConfig(Section):
@@ -53,10 +58,15 @@ class ExamdayConfig(Section):
     staging: StagingConfig | None = None
     prometheus: PrometheusConfig | None = None
     alertmanager: AlertmanagerConfig | None = None
-    dashboard: ServiceUrlConfig | None = None
+    dashboard: DashboardConfig | None = None
+    flow: StudentFlowConfig = Field(default_factory=StudentFlowConfig)
+    operator: OperatorConfig | None = None
     canary: CanaryConfig | None = None
     rehearsal: RehearsalConfig | None = None
     attestations: AttestationsConfig = Field(default_factory=AttestationsConfig)
+    jobs: JobsConfig = Field(default_factory=JobsConfig)
+    # Items that do not apply to this target, each with who, why and until when.
+    not_applicable: list[NotApplicable] = Field(default_factory=list)
 
     _source_path: Path | None = PrivateAttr(default=None)
     _source_sha256: str | None = PrivateAttr(default=None)
@@ -101,8 +111,16 @@ class ExamdayConfig(Section):
         if "http" in self.exam_mode.sources and not self.api.exam_mode_path:
             raise invalid(
                 "api.exam_mode_path to be set when exam_mode.sources lists \"http\"",
-                'Set api.exam_mode_path (e.g. "system/exam-mode") or drop "http" from the sources.',
+                'Set api.exam_mode_path (e.g. "admin/system/exam-mode") or drop "http" from the sources.',
                 problem="found no api.exam_mode_path",
+                key="exam_mode.sources",
+            )
+        if "http" in self.exam_mode.sources and self.operator is None:
+            raise invalid(
+                "an [operator] account when exam_mode.sources lists \"http\"",
+                "The exam-mode endpoint is admin-only: add [operator] username and password_env or "
+                'password_file, or drop "http" from the sources.',
+                problem="found no [operator] section",
                 key="exam_mode.sources",
             )
         return self

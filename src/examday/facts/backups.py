@@ -1,10 +1,13 @@
-"""Database backups as files in the backup container: age, size, readability."""
+"""Database backups as files on this host or in a container: age, size, readability."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from examday.config import ExamdayConfig
@@ -23,16 +26,52 @@ class BackupFile:
         return {"path": self.path, "bytes": self.size, "modified": self.modified.isoformat(timespec="seconds")}
 
 
-def backup_container(config: ExamdayConfig) -> str:
-    """The container that holds the backups: a configured role's name, or a name given as is."""
+class BackupsNotConfigured(Exception):
+    """[backup] says neither where on this host nor in which container the dumps are."""
+
+
+def backup_container(config: ExamdayConfig) -> str | None:
+    """The container that holds the backups (by its role), None when they are on this host."""
     role = config.backup.container
-    return getattr(config.docker.containers, role, None) or role
+    if role is None:
+        return None
+    name = config.docker.containers.name_of(role)
+    if name is None:
+        raise BackupsNotConfigured(f"[backup] container names the role {role}, which the target does not deploy "
+                                   f"([docker.containers] {role})")
+    return name
+
+
+def backup_location(config: ExamdayConfig) -> str:
+    """Where the dumps are, as evidence shows it: ``host:/srv/backups/backup_*.dump`` or ``container:/path/...``."""
+    cfg = config.backup
+    if cfg.host_dir is not None:
+        return f"host:{cfg.host_dir}/{cfg.pattern}"
+    container = backup_container(config)
+    if container is None:
+        raise BackupsNotConfigured("no backup location configured: set [backup] host_dir (a folder on this host) "
+                                   "or [backup] container (a role) and path")
+    return f"{container}:{cfg.path}/{cfg.pattern}"
 
 
 def configured_backups(docker: Any, config: ExamdayConfig) -> tuple[str, list[BackupFile]]:
     """(where, backups newest first) as [backup] describes them."""
-    where = f"{backup_container(config)}:{config.backup.path}/{config.backup.pattern}"
-    return where, list_backups(docker, backup_container(config), config.backup.path, config.backup.pattern)
+    where = backup_location(config)
+    if config.backup.host_dir is not None:
+        return where, list_host_backups(config.backup.host_dir, config.backup.pattern)
+    container = backup_container(config)
+    assert container is not None  # backup_location raised otherwise
+    return where, list_backups(docker, container, config.backup.path, config.backup.pattern)
+
+
+def list_host_backups(directory: Path, pattern: str) -> list[BackupFile]:
+    """Backups matching pattern in a folder of this host, newest first."""
+    files = []
+    for path in directory.glob(pattern):
+        stat = path.stat()
+        if path.is_file():
+            files.append(BackupFile(str(path), stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc)))
+    return sorted(files, key=lambda f: f.modified, reverse=True)
 
 
 def list_backups(docker: Any, container: str, directory: str, pattern: str) -> list[BackupFile]:
@@ -49,27 +88,46 @@ def list_backups(docker: Any, container: str, directory: str, pattern: str) -> l
     return sorted(files, key=lambda f: f.modified, reverse=True)
 
 
-def restore_listing(docker: Any, container: str, path: str) -> tuple[bool, int, str]:
-    """Run `pg_restore --list` on the dump: (readable, table-of-contents entries, error excerpt)."""
-    result = docker.exec(container, ["pg_restore", "--list", path], timeout=60)
-    entries = sum(1 for line in result.output.splitlines() if line and not line.startswith(";"))
-    return result.exit_code == 0, entries, "" if result.exit_code == 0 else result.output[-300:]
+def restore_listing(docker: Any, container: str | None, path: str) -> tuple[bool, int, str]:
+    """Run `pg_restore --list` on the dump (in its container, or here): (readable, entries, error excerpt)."""
+    if container is None:
+        exit_code, output = _run_here(["pg_restore", "--list", path], timeout=60)
+    else:
+        result = docker.exec(container, ["pg_restore", "--list", path], timeout=60)
+        exit_code, output = result.exit_code, result.output
+    entries = sum(1 for line in output.splitlines() if line and not line.startswith(";"))
+    return exit_code == 0, entries, "" if exit_code == 0 else output[-300:]
 
 
-def restore_into(docker: Any, container: str, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
+def _run_here(argv: list[str], timeout: float, environment: dict[str, str] | None = None) -> tuple[int, str]:
+    env = {**os.environ, **environment} if environment else None
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, env=env)
+    except FileNotFoundError:
+        return 127, f"{argv[0]} is not installed on this host (Debian: postgresql-client)"
+    except subprocess.TimeoutExpired:
+        return 124, f"{argv[0]} did not finish within {timeout:g} s"
+    return done.returncode, done.stdout + done.stderr
+
+
+def restore_into(docker: Any, container: str | None, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
     """Restore the dump into the scratch database: (succeeded, tables there afterwards, error excerpt).
 
-    The DSN travels in the environment of the exec, never on a command line
-    that `ps` would show, nor in the returned excerpt.
+    Runs where the dump is (its container, or this host). The DSN travels in the
+    environment, never on a command line that `ps` would show, nor in the returned excerpt.
     """
     script = ('pg_restore --clean --if-exists --no-owner --exit-on-error -d "$SCRATCH_DSN" "$1" && '
               "psql -qAt -d \"$SCRATCH_DSN\" -c \"select count(*) from pg_tables where schemaname='public'\"")
-    result = docker.exec(container, ["sh", "-c", script, "restore", path], timeout=120,
-                         environment={"SCRATCH_DSN": scratch_dsn})
-    lines = result.output.strip().splitlines()
-    tables = int(lines[-1]) if result.exit_code == 0 and lines and lines[-1].isdigit() else 0
-    error = "" if result.exit_code == 0 else result.output.replace(scratch_dsn, "[dsn]")[-300:]
-    return result.exit_code == 0, tables, error
+    argv = ["sh", "-c", script, "restore", path]
+    if container is None:
+        exit_code, output = _run_here(argv, timeout=120, environment={"SCRATCH_DSN": scratch_dsn})
+    else:
+        result = docker.exec(container, argv, timeout=120, environment={"SCRATCH_DSN": scratch_dsn})
+        exit_code, output = result.exit_code, result.output
+    lines = output.strip().splitlines()
+    tables = int(lines[-1]) if exit_code == 0 and lines and lines[-1].isdigit() else 0
+    error = "" if exit_code == 0 else output.replace(scratch_dsn, "[dsn]")[-300:]
+    return exit_code == 0, tables, error
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from examday.config import ExamdayConfig, config_digest
 from examday.facts.containers import find_containers
+from examday.facts.exam_mode import read_flag
 from examday.facts.local_state import read_json, state_dir, write_json
 from examday.facts.losses import snapshot_sessions
 
@@ -49,6 +50,8 @@ class Baseline:
     # per session: answer rows, and the closed (submitted/expired) ones: what `losses` compares
     session_answers: dict[str, int] = field(default_factory=dict)
     closed_sessions: list[str] = field(default_factory=list)
+    # the flag rows the exam depends on (EXAM_MODE, FREEZE_UPDATES): key -> value and when it was last set
+    flags: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_evidence(self) -> dict[str, Any]:
         evidence = asdict(self)
@@ -74,6 +77,7 @@ def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
         baseline.env_digests[container.name] = {k: _digest(v) for k, v in sorted(container.env.items())
                                                 if k in allow}
     baseline.migration_version = str(postgres.scalar(MIGRATION_SQL))
+    baseline.flags = flag_states(postgres, config)
     baseline.counts = current_counts(postgres)
     snapshot = snapshot_sessions(postgres)
     baseline.session_answers, baseline.closed_sessions = snapshot.answers, snapshot.closed
@@ -102,7 +106,41 @@ def drift(baseline: Baseline, now: Baseline) -> list[str]:
         changes.append("the compose configuration changed")
     if baseline.migration_version != now.migration_version:
         changes.append(f"schema migration {baseline.migration_version} -> {now.migration_version}")
+    changes += flag_drift(baseline.flags, now.flags)
     return changes
+
+
+def flag_states(postgres: Any, config: ExamdayConfig) -> dict[str, dict[str, Any]]:
+    """The exam's flag rows as they stand: value, when and by whom they were last set."""
+    cfg = config.exam_mode
+    keys = [key for key in (cfg.flag_key, cfg.freeze_updates_key) if key]
+    states = {}
+    for key in keys:
+        row = read_flag(postgres, cfg.flag_table, key)
+        states[key] = {"exists": row.exists, "value": row.value,
+                       "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+                       "updated_by": row.updated_by}
+    return states
+
+
+def flag_drift(before: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) -> list[str]:
+    """A flag switched, or switched and back (its updated_at moved), since the freeze."""
+    changes = []
+    for key, then in before.items():
+        current = now.get(key)
+        if current is None:
+            continue
+        if current["value"] != then["value"] or current["exists"] != then["exists"]:
+            changes.append(f"flag {key} changed {_flag_word(then)} -> {_flag_word(current)} "
+                           f"(set {current['updated_at']} by {current['updated_by'] or 'unknown'})")
+        elif current["updated_at"] != then["updated_at"]:
+            changes.append(f"flag {key} was set again at {current['updated_at']} (still {_flag_word(current)}): "
+                           "it may have been off in between")
+    return changes
+
+
+def _flag_word(state: dict[str, Any]) -> str:
+    return "no row" if not state["exists"] else str(state["value"]).lower()
 
 
 def current_counts(postgres: Any) -> dict[str, int]:

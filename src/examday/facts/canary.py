@@ -1,113 +1,132 @@
 """The canary student: proof that a real student can sign in, resume, and find every answer saved.
 
-Each run signs in as the configured canary account, starts or resumes its
-session (the API's create is idempotent: it resumes the ACTIVE one), compares
-the answers the platform returns with those examday saved on earlier runs,
-saves one more, and reads it back. What the canary saved is kept beside the
-freeze baseline, so the next run (after an incident) can tell whether any was lost.
+There is no "my sessions" route on the platform: a student resumes by the
+session_id the create answered. So the canary remembers its session_id and what
+it saved (beside the freeze baseline), and each run: signs in, reads that
+session back, checks that every question it answered before is still answered,
+saves one more answer and reads it back. It starts a new session when it has none
+yet, or after the remembered one was closed (submitted or expired), and says why.
+
+A remembered session that is gone (404) is a lost session: a student could not
+resume. The round says so, naming the lost session and the new one it started, so
+that the next round resumes again (one incident fails one round, not every round
+after it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from examday.config import CanaryConfig, ExamdayConfig
+from examday.config import ExamdayConfig
 from examday.facts.local_state import read_json, state_dir, write_json
-from examday.probes.errors import BadResponse
+from examday.student_flow import SessionView
 
 STATE_FILE = "canary.json"
+OPEN = "ACTIVE"
+
+
+class StudentPort(Protocol):
+    def sign_in(self) -> None: ...
+    def create_session(self) -> str: ...
+    def view(self, session_id: str) -> SessionView | None: ...
+    def answer(self, session_id: str, question_id: str, choice: int) -> None: ...
 
 
 @dataclass
 class CanaryMemory:
-    """What the canary saved before: per session, question -> selected option."""
+    """The session the canary works in, and per session what it saved: question -> choice."""
 
+    session_id: str | None = None
     answers: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class SessionView:
+class CanaryRound:
     session_id: str
+    resumed: bool  # the remembered session was read back (False: a new one was started)
+    why_new: str | None  # why a new session was started, when one was
     status: str
-    resumed: bool
-    questions: list[str]
-    answers: dict[str, int | None]
+    saved_before: int
+    missing: list[str]  # questions answered before and no longer answered
+    saved_now: str | None = None
+    read_back: bool | None = None
+    lost_session: str | None = None  # the remembered session, gone (404): a new one was started
+    lost_answers: int = 0  # what the canary had saved in the lost session
 
 
-class CanaryStudent:
-    """Acts through the platform's public API only, as one student; bounded by the probe's timeout."""
-
-    def __init__(self, api: Any, canary: CanaryConfig) -> None:
-        self.api, self.canary = api, canary
-        self._token: str | None = None
-
-    def sign_in(self) -> None:
-        password = self.canary.password.get_secret_value() if self.canary.password else ""
-        body = self._call("POST", self.canary.login_path, {"username": self.canary.username, "password": password},
-                          authenticated=False)
-        self._token = str(body["access_token"])
-
-    def start_or_resume(self) -> SessionView:
-        exam_id = self._exam_id()
-        created = self.api.request("POST", self.canary.sessions_path, json_body={"exam_id": exam_id},
-                                   bearer=self._token)
-        self._expect(created, (200, 201), "start or resume a session")
-        return self.view(str(created.json["id"]), resumed=created.status == 200)
-
-    def view(self, session_id: str, resumed: bool = True) -> SessionView:
-        state = self._call("GET", f"{self.canary.sessions_path}/{session_id}/state")
-        questions = [str(q["question_id"]) for q in sorted(state["questions"], key=lambda q: q["position"])]
-        answers = {str(a["question_id"]): a.get("selected_index") for a in state["answers"]}
-        return SessionView(session_id, str(state["session"]["status"]), resumed, questions, answers)
-
-    def save_answer(self, session_id: str, question_id: str, selected_index: int) -> None:
-        self._call("POST", f"{self.canary.sessions_path}/{session_id}/answers",
-                   {"question_id": question_id, "selected_index": selected_index})
-
-    def _exam_id(self) -> str:
-        exams = self._call("GET", self.canary.exams_path)
-        found = [e["id"] for e in exams if e.get("code") == self.canary.exam_code]
-        if not found:
-            raise BadResponse(f"no exam with code {self.canary.exam_code!r} among {len(exams)} listed: "
-                              "check canary.exam_code", dependency="api")
-        return str(found[0])
-
-    def _call(self, method: str, path: str, body: Any = None, authenticated: bool = True) -> Any:
-        observation = self.api.request(method, path, json_body=body, bearer=self._token if authenticated else None)
-        self._expect(observation, (200, 201), f"{method} {path}")
-        return observation.json
-
-    @staticmethod
-    def _expect(observation: Any, statuses: tuple[int, ...], what: str) -> None:
-        if observation.status not in statuses or observation.json is None:
-            raise BadResponse(f"the canary could not {what}: HTTP {observation.status} {observation.text[:200]!r}",
-                              dependency="api")
+def lost_session_problem(round_: CanaryRound) -> str | None:
+    """Why this round is a failure of session continuity, or None."""
+    if round_.lost_session is None:
+        return None
+    return (f"the canary's session {round_.lost_session} is gone (404), with {round_.lost_answers} saved "
+            f"answer(s); it had to start a new session, {round_.session_id}")
 
 
-def next_answer(view: SessionView) -> tuple[str, int] | None:
-    """The first question without a saved choice, and a choice for it (None when all answered)."""
-    for position, question_id in enumerate(view.questions):
-        if view.answers.get(question_id) is None:
-            return question_id, position % 4
-    return None
+def run_canary(student: StudentPort, memory: CanaryMemory, choices: int) -> tuple[CanaryRound, CanaryMemory]:
+    """One round: resume (or start), compare, save one more answer, read it back."""
+    student.sign_in()
+    view, why_new = _resume_or_start(student, memory)
+    saved = memory.answers.get(view.session_id, {})
+    missing = [qid for qid in saved if not view.answered.get(qid)]
+    round_ = CanaryRound(view.session_id, why_new is None, why_new, view.status, len(saved), missing)
+    if memory.session_id is not None and memory.session_id != view.session_id:
+        round_ = replace(round_, lost_session=memory.session_id,
+                         lost_answers=len(memory.answers.get(memory.session_id, {})))
+    # A closed session (submitted, expired) is checked once more; the next round starts a new one.
+    memory.session_id = view.session_id if view.status == OPEN else None
+    step = next_question(view) if view.status == OPEN and not missing else None
+    if step is None:
+        return round_, memory
+    student.answer(view.session_id, step, len(saved) % choices)
+    memory.answers.setdefault(view.session_id, {})[step] = len(saved) % choices
+    reread = student.view(view.session_id)
+    return replace(round_, saved_now=step, read_back=bool(reread and reread.answered.get(step))), memory
 
 
-def missing_answers(view: SessionView, memory: CanaryMemory) -> list[str]:
-    """Answers the canary saved in this session before that the platform no longer returns as saved."""
-    return [f"{question}: saved {choice}, now {view.answers.get(question)}"
-            for question, choice in memory.answers.get(view.session_id, {}).items()
-            if view.answers.get(question) != choice]
+def _resume_or_start(student: StudentPort, memory: CanaryMemory) -> tuple[SessionView, str | None]:
+    """The remembered session read back (why_new None), else a new one and why it was started."""
+    remembered = memory.session_id
+    if remembered is None:
+        return _start(student), "no session yet"
+    view = student.view(remembered)
+    if view is not None:
+        return view, None
+    return _start(student), f"its session {remembered} is gone (404)"
+
+
+def _start(student: StudentPort) -> SessionView:
+    session_id = student.create_session()
+    view = student.view(session_id)
+    if view is None:
+        raise SessionLost(f"the session the canary just created ({session_id}) cannot be read back", session_id)
+    return view
+
+
+class SessionLost(Exception):
+    """The session the canary just created cannot be read back."""
+
+    def __init__(self, reason: str, session_id: str) -> None:
+        super().__init__(reason)
+        self.reason, self.session_id = reason, session_id
+
+
+def next_question(view: SessionView) -> str | None:
+    """The first question not answered yet (None when all are)."""
+    return next((qid for qid in view.questions if not view.answered.get(qid)), None)
 
 
 def memory_path(config: ExamdayConfig) -> Path:
-    return state_dir(config) / STATE_FILE
+    configured = config.canary.memory_file if config.canary else None
+    return configured or state_dir(config) / STATE_FILE
 
 
 def load_memory(config: ExamdayConfig) -> CanaryMemory:
-    data = read_json(memory_path(config))
-    return CanaryMemory() if data is None else CanaryMemory(**data)
+    data: Any = read_json(memory_path(config))
+    if not isinstance(data, dict) or "session_id" not in data:
+        return CanaryMemory()  # none yet, or an earlier version's file (it kept no session id)
+    return CanaryMemory(data.get("session_id"), data.get("answers") or {})
 
 
 def save_memory(memory: CanaryMemory, config: ExamdayConfig) -> None:

@@ -14,8 +14,7 @@ SHIPPING_DRIVERS = {"syslog", "journald", "gelf", "fluentd", "awslogs", "splunk"
 
 def configured_roles(config: ExamdayConfig) -> dict[str, str]:
     """role -> container name, for every role the target names."""
-    names = config.docker.containers.model_dump()
-    return {role: name for role, name in names.items() if name}
+    return config.docker.containers.by_role()
 
 
 def find_containers(docker: Any, config: ExamdayConfig) -> dict[str, ContainerObservation | None]:

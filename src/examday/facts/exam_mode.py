@@ -1,14 +1,21 @@
-"""Exam mode: what the configuration says, what the running process has, what the app reports.
+"""Exam mode, and the freeze-updates flag: what each configured source says, and what it should say.
 
-PLATFORM.md: newer versions keep the source of truth in `system_flags` (row
-EXAM_MODE), the EXAM_MODE env var is the legacy fallback, and the app can
-report its effective mode. Each reading says where it came from.
+The real platform (PLATFORM.md) keeps exam mode in the ``system_flags`` table
+(row EXAM_MODE), each worker caching it 10 s; no code reads the EXAM_MODE env var
+any more, though the runbook still sets it. Its admin endpoint reports the mode
+the application runs with (read as the [operator]). Platforms of the runbook's era
+read the env var: the ``env`` source judges the configuration the next restart
+applies, the container's env and the live master process. Only the sources the
+target lists are judged; an env var nothing reads is shown, never trusted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
+
+from psycopg import sql
 
 from examday.config import ExamdayConfig
 from examday.facts.live_process import LiveEnvValue, master_env_value
@@ -29,73 +36,131 @@ class ModeReading:
         return {"exam_mode": self.enabled, "source": self.source}
 
 
-def configured_mode(compose_env: dict[str, str], config: ExamdayConfig) -> ModeReading:
-    """EXAM_MODE in the backend's configuration: what the next restart applies."""
-    return ModeReading(as_bool(compose_env.get(config.exam_mode.env_key)), "compose configuration")
+@dataclass(frozen=True)
+class FlagRow:
+    """A row of the flags table; ``exists`` False when the table or the row is missing."""
+
+    key: str
+    exists: bool
+    value: bool | None = None
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+    reason: str | None = None
+
+    def reading(self, table: str) -> ModeReading:
+        return ModeReading(self.value, f"{table} row {self.key}")
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {"key": self.key, "exists": self.exists, "value": self.value,
+                "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+                "updated_by": self.updated_by, "reason": self.reason}
 
 
-def running_env_mode(container_env: dict[str, str], config: ExamdayConfig) -> ModeReading:
-    """EXAM_MODE in the running backend container's environment."""
-    return ModeReading(as_bool(container_env.get(config.exam_mode.env_key)), "container environment")
+def read_flag(postgres: Any, table: str, key: str) -> FlagRow:
+    """One row of the flags table, read-only; missing table or row is said, not guessed."""
+    if postgres.scalar("SELECT to_regclass(%s)::text", (table,)) is None:
+        return FlagRow(key, exists=False)
+    statement = sql.SQL("SELECT value, updated_at, updated_by::text, reason FROM {table} WHERE key = %s").format(
+        table=sql.Identifier(*table.split(".")))
+    result = postgres.query(statement, (key,), limit=1)
+    if not result.rows:
+        return FlagRow(key, exists=False)
+    value, updated_at, updated_by, reason = result.rows[0]
+    return FlagRow(key, True, _as_flag(value), updated_at, updated_by, reason)
 
 
-def flag_mode(postgres: Any, config: ExamdayConfig) -> ModeReading:
-    """The system_flags row, when the table and row exist (it wins over the env)."""
-    value = postgres.exam_mode_flag(config.exam_mode.flag_table, config.exam_mode.flag_key)
-    return ModeReading(value, f"{config.exam_mode.flag_table} table")
-
-
-def expected_effective(flag: ModeReading, env: ModeReading) -> ModeReading:
-    """What the application should be running with: the flag when present, else the env."""
-    return flag if flag.enabled is not None else env
+def _as_flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) or value is None else as_bool(str(value))
 
 
 @dataclass(frozen=True)
-class AppliedMode:
-    """Exam mode from every source at once: configured, container env, live process, flag, app."""
+class EnvMode:
+    """The runbook era's EXAM_MODE env var: configured (next restart), in the container, in the live master."""
 
     key: str
-    configured: ModeReading
+    configured: ModeReading | None  # None: no compose configuration was read
     container_env: ModeReading
     live: LiveEnvValue
-    flag: ModeReading
-    reported: Any | None  # the application's own report (an API reading), when asked
 
     def as_evidence(self) -> dict[str, Any]:
-        return {"configured": self.configured, "container_env": self.container_env, "live_process": self.live,
-                "flag": self.flag, "reported": self.reported}
+        return {"configured": self.configured, "container_env": self.container_env, "live_process": self.live}
 
-    def problems(self, want: bool) -> list[str]:
-        """Why the platform does not run, and would not keep running, with exam mode `want`."""
+    def problems(self, want: bool, applied: bool = True) -> list[str]:
         word = str(want).lower()
-        if self.flag.enabled is not None:  # the table wins: it applies without a restart
-            found = [] if self.flag.enabled is want else [
-                f"the {self.flag.source} row says {self.key}={str(self.flag.enabled).lower()} and it wins over the env"]
-        else:
-            found = self._env_problems(want, word)
-        if self.reported is not None and self.reported.enabled is not want:
-            found.append(f"the application reports exam mode {self.reported.enabled}")
-        return found
-
-    def _env_problems(self, want: bool, word: str) -> list[str]:
-        live = as_bool(self.live.value)
-        if self.configured.enabled is not want:
+        if self.configured is not None and self.configured.enabled is not want:
             # even when applied now, the next restart would flip it back
             return [f"{self.key} in the {self.configured.source} is {self.configured.enabled}, not {word}"]
-        if self.container_env.enabled is not want or live is not want:
+        if applied and (self.container_env.enabled is not want or as_bool(self.live.value) is not want):
             return [f"{self.key}={word} is configured but not applied (container env {self.container_env.enabled}, "
                     f"live process pid {self.live.master_pid}: {self.live.value}): restart the backend to apply"]
         return []
 
 
-def observe_applied_mode(docker: Any, postgres: Any, api: Any, compose_env: dict[str, str], backend: str,
-                         config: ExamdayConfig) -> AppliedMode:
-    key = config.exam_mode.env_key
-    return AppliedMode(
-        key=key,
-        configured=configured_mode(compose_env, config),
-        container_env=running_env_mode(docker.container(backend).env, config),
-        live=master_env_value(docker, backend, key),
-        flag=flag_mode(postgres, config),
-        reported=api.exam_mode() if "http" in config.exam_mode.sources else None,
+@dataclass(frozen=True)
+class ExamModeView:
+    """Exam mode from every source the target reads it from, at one moment."""
+
+    table: str
+    flag: FlagRow | None  # the system_flags source
+    reported: Any | None  # the application's own report (ExamModeStatus), when "http" is a source
+    env: EnvMode | None  # the env source (runbook era)
+    unread_env: str | None = None  # EXAM_MODE in the container env when no source reads it
+    notes: list[str] = field(default_factory=list)
+
+    def as_evidence(self) -> dict[str, Any]:
+        evidence: dict[str, Any] = {"flag": self.flag, "reported_by_application": self.reported, "env": self.env}
+        if self.unread_env is not None:
+            evidence["env_var_nothing_reads"] = self.unread_env
+        return evidence
+
+    def problems(self, want: bool, applied: bool = True) -> list[str]:
+        """Why the platform does not run (or, with applied=False, is not set to run) with exam mode `want`."""
+        word = str(want).lower()
+        found: list[str] = []
+        if self.flag is not None and not self.flag.exists:
+            found.append(f"no {self.flag.key} row in {self.table}: the platform runs in normal mode")
+        elif self.flag is not None and self.flag.value is not want:
+            found.append(f"the {self.table} row {self.flag.key} is {str(self.flag.value).lower()}, not {word}")
+        if applied and self.reported is not None and self.reported.enabled is not want:
+            found.append(f"the application reports exam mode {str(self.reported.enabled).lower()}, not {word}")
+        if self.env is not None:
+            found += self.env.problems(want, applied)
+        return found
+
+
+def observe_exam_mode(docker: Any, postgres: Any, report: Any | None, compose_env: dict[str, str] | None,
+                      backend: str, config: ExamdayConfig) -> ExamModeView:
+    """Read every configured source. ``report`` is a callable giving the application's own report."""
+    cfg = config.exam_mode
+    flag = read_flag(postgres, cfg.flag_table, cfg.flag_key) if "system_flags" in cfg.sources else None
+    reported = report() if report is not None and "http" in cfg.sources else None
+    container_env = docker.container(backend).env
+    if "env" not in cfg.sources:
+        return ExamModeView(cfg.flag_table, flag, reported, None, unread_env=container_env.get(cfg.env_key))
+    env = EnvMode(
+        key=cfg.env_key,
+        configured=None if compose_env is None else ModeReading(as_bool(compose_env.get(cfg.env_key)),
+                                                                "compose configuration"),
+        container_env=ModeReading(as_bool(container_env.get(cfg.env_key)), "container environment"),
+        live=master_env_value(docker, backend, cfg.env_key),
     )
+    return ExamModeView(cfg.flag_table, flag, reported, env)
+
+
+def freeze_updates_problem(row: FlagRow) -> str | None:
+    """FREEZE_UPDATES on: every answer and submit answers 423, no student can save."""
+    if row.exists and row.value:
+        since = f" since {row.updated_at:%Y-%m-%d %H:%M} UTC" if row.updated_at else ""
+        return (f"{row.key} is on{since}: answer and submit answer HTTP 423 FREEZE_UPDATES_ACTIVE, "
+                "no student can save an answer")
+    return None
+
+
+def report_disagrees_within_cache(view: ExamModeView, cache_seconds: float, now: dt.datetime) -> float:
+    """Seconds to wait before asking the application again, when the flag changed within the cache time."""
+    if view.flag is None or view.reported is None or view.flag.updated_at is None:
+        return 0.0
+    if view.reported.enabled is view.flag.value:
+        return 0.0
+    age = (now - view.flag.updated_at).total_seconds()
+    return max(0.0, cache_seconds - age + 1.0) if age < cache_seconds else 0.0

@@ -1,22 +1,302 @@
-"""Background jobs: what is configured to run, and what runs."""
+"""Background jobs: the crontab entries that would start one, and the job processes that run.
+
+The real platform's jobs are `python -m app.jobs.run KEY`, started by cron on the host; there is
+no Celery and no scheduler container (PLATFORM.md). "Disable cron jobs" means: no crontab entry,
+on the host or in a container, that starts a job, and no such process running. A cron daemon is
+not a job: with no job entry it starts nothing, so it is reported, never counted.
+
+The parsing and judging here is pure; `read_crontabs` and `list_processes` gather the readings.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import os
+import re
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from examday.config import ExamdayConfig
 from examday.facts.exam_mode import as_bool
 from examday.probes import compose as compose_config
+from examday.probes.capacity import ProcessLike, is_cron_daemon, is_job_process, supercronic_crontabs
+from examday.probes.crontab import CrontabRead, read_container_crontabs, read_host_crontabs
+from examday.probes.errors import ProbeError, Unreachable
 
-CRON_LOCATIONS = "/etc/crontab /etc/cron.d /var/spool/cron/crontabs /var/spool/cron"
+CrontabFormat = Literal["system", "user"]
+
+# Where a cron daemon found running in a container reads its crontabs (Debian, RHEL, busybox).
+DAEMON_CRONTABS = ("/etc/crontab", "/etc/cron.d/*", "/var/spool/cron/crontabs/*", "/var/spool/cron/*",
+                   "/etc/crontabs/*")
+_USER_CRONTAB_FOLDERS = ("/var/spool/cron/", "/etc/crontabs/")
+_SPECIAL_SCHEDULES = frozenset({"@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily",
+                                "@midnight", "@hourly"})
+_ENV_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\s*=")
+# Numbers, ranges, steps, lists, names (JAN, MON) and Quartz-style ? L W #; cronie's leading "-" too.
+_TIME_FIELD = re.compile(r"-?(?:[0-9*?LW#/,-]|[A-Za-z]{3})+")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+# Names cron skips in a folder of crontabs: hidden, editor and package-manager leftovers.
+_SKIPPED_NAME = re.compile(r"^[.#]|~$|\.(dpkg-(old|dist|new|tmp)|rpm(save|orig|new)|swp)$")
+
+
+# -- one crontab's lines -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CronLine:
+    line_no: int
+    text: str
+    kind: Literal["entry", "comment", "malformed"]
+    schedule: str | None = None  # "0 2 * * *" or "@daily"
+    user: str | None = None  # system crontabs only
+    command: str | None = None  # what cron runs (before an unescaped %, which starts its stdin)
+    reason: str = ""  # why a line is malformed
+
+
+def crontab_format(path: str) -> CrontabFormat:
+    """User crontabs (no user field) live under /var/spool/cron and /etc/crontabs; the rest are
+    system crontabs (/etc/crontab, /etc/cron.d/*), whose lines name the user."""
+    return "user" if path.startswith(_USER_CRONTAB_FOLDERS) else "system"
+
+
+def parse_crontab(text: str, fmt: CrontabFormat) -> list[CronLine]:
+    """Entries, comments and malformed lines; blank lines and env assignments (MAILTO=...) left out."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or _ENV_LINE.match(line):
+            continue
+        if line.startswith("#"):
+            lines.append(CronLine(number, line, "comment"))
+            continue
+        lines.append(_parse_entry(number, line, fmt))
+    return lines
+
+
+def _parse_entry(number: int, line: str, fmt: CrontabFormat) -> CronLine:
+    user_fields = 1 if fmt == "system" else 0
+    if line.startswith("@"):
+        parts = line.split(None, 1 + user_fields)
+        if parts[0] not in _SPECIAL_SCHEDULES:
+            return CronLine(number, line, "malformed", reason=f"unknown schedule {parts[0]}")
+        schedule_fields = 1
+    else:
+        parts = line.split(None, 5 + user_fields)
+        schedule_fields = 5
+        if len(parts) < 5 or not all(_TIME_FIELD.fullmatch(word) for word in parts[:5]):
+            return CronLine(number, line, "malformed", reason="not five time fields")
+    if len(parts) < schedule_fields + user_fields + 1:
+        return CronLine(number, line, "malformed", reason="no command" + (" or no user" if user_fields else ""))
+    schedule = " ".join(parts[:schedule_fields])
+    user = parts[schedule_fields] if user_fields else None
+    command = _UNESCAPED_PERCENT.split(parts[-1], maxsplit=1)[0].strip()
+    return CronLine(number, line, "entry", schedule=schedule, user=user, command=command)
+
+
+# -- every crontab, judged ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CronEntry:
+    where: str  # "host" or a container's name
+    path: str
+    line_no: int
+    schedule: str
+    user: str | None
+    command: str
+
+    def describe(self) -> str:
+        who = f" {self.user}" if self.user else ""
+        return f"{self.where}:{self.path}:{self.line_no}: {self.schedule}{who} {self.command}"
 
 
 @dataclass(frozen=True)
+class CrontabSource:
+    """What one configured place gave, and how its lines are written."""
+
+    read: CrontabRead
+    format: Literal["auto", "system", "user"] = "auto"
+    found_because: str = ""  # "configured", or the cron daemon that made examday look there
+
+
+@dataclass(frozen=True)
+class CrontabSurvey:
+    job_entries: tuple[CronEntry, ...]  # active entries that start a job
+    other_entries: tuple[CronEntry, ...]  # active entries that start something else
+    disabled_job_lines: tuple[str, ...]  # commented-out lines that would start a job
+    files_read: tuple[str, ...]
+    missing: tuple[str, ...]  # nothing there: fine
+    unreadable: tuple[str, ...]  # could not be read: nobody can say it starts nothing
+    notes: tuple[str, ...] = ()
+
+    @property
+    def readable(self) -> bool:
+        return not self.unreadable
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {
+            "job_entries": [entry.describe() for entry in self.job_entries],
+            "other_entries": [entry.describe() for entry in self.other_entries][:20],
+            "disabled_job_lines": list(self.disabled_job_lines)[:20],
+            "crontabs_read": list(self.files_read),
+            "not_there": list(self.missing),
+            "unreadable": list(self.unreadable),
+            "notes": list(self.notes),
+        }
+
+    def entries_problem(self) -> str | None:
+        if not self.job_entries:
+            return None
+        shown = "; ".join(entry.describe() for entry in self.job_entries[:5])
+        more = f" (and {len(self.job_entries) - 5} more)" if len(self.job_entries) > 5 else ""
+        return f"crontab entries still start jobs: {shown}{more}"
+
+    def unreadable_problem(self) -> str | None:
+        if not self.unreadable:
+            return None
+        return ("crontabs could not be read, so nobody can say they start no job: "
+                + "; ".join(self.unreadable))
+
+
+def survey_crontabs(sources: Iterable[CrontabSource], patterns: Sequence[re.Pattern[str]]) -> CrontabSurvey:
+    jobs: list[CronEntry] = []
+    others: list[CronEntry] = []
+    disabled: list[str] = []
+    files: list[str] = []
+    missing: list[str] = []
+    unreadable: list[str] = []
+    notes: list[str] = []
+    seen: set[tuple[str, str]] = set()  # a file two configured paths both reach is read once
+    for source in sources:
+        read = source.read
+        because = f" ({source.found_because})" if source.found_because else ""
+        if read.missing:
+            missing.append(f"{read.where}:{read.pattern}{because}")
+        unreadable.extend(f"{read.where}:{error}" for error in read.errors)
+        for crontab in read.files:
+            if (read.where, crontab.path) in seen:
+                continue
+            seen.add((read.where, crontab.path))
+            name = os.path.basename(crontab.path)
+            if crontab.path != read.pattern and _SKIPPED_NAME.search(name):
+                notes.append(f"{read.where}:{crontab.path} skipped: cron ignores a file named so")
+                continue
+            files.append(f"{read.where}:{crontab.path}{because}")
+            fmt = crontab_format(crontab.path) if source.format == "auto" else source.format
+            counted = _sort_lines(read.where, crontab.path, parse_crontab(crontab.text, fmt), patterns,
+                                  jobs, others, disabled)
+            if counted and "." in name and crontab.path != read.pattern:
+                notes.append(f"{read.where}:{crontab.path}: Debian's cron skips names with a dot in "
+                             "/etc/cron.d, other crons do not; its entries are counted")
+    return CrontabSurvey(tuple(jobs), tuple(others), tuple(disabled), tuple(files), tuple(missing),
+                         tuple(unreadable), tuple(notes))
+
+
+def _sort_lines(where: str, path: str, lines: list[CronLine], patterns: Sequence[re.Pattern[str]],
+                jobs: list[CronEntry], others: list[CronEntry], disabled: list[str]) -> bool:
+    """File each line where it belongs; True when the file has an active job entry."""
+    counted = False
+    for line in lines:
+        if line.kind == "comment":
+            if _starts_a_job(line.text, patterns):
+                disabled.append(f"{where}:{path}:{line.line_no}: {line.text}")
+        elif line.kind == "entry" and line.command is not None and line.schedule is not None:
+            entry = CronEntry(where, path, line.line_no, line.schedule, line.user, line.command)
+            if _starts_a_job(line.command, patterns):
+                jobs.append(entry)
+                counted = True
+            else:
+                others.append(entry)
+    return counted
+
+
+def _starts_a_job(command: str, patterns: Sequence[re.Pattern[str]]) -> bool:
+    return any(pattern.search(command) for pattern in patterns)
+
+
+# -- job processes -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProcessListing:
+    """The processes of one place: a container (by name) or this machine."""
+
+    where: str
+    processes: tuple[ProcessLike, ...] = ()
+    error: str | None = None  # could not be listed
+    note: str | None = None  # not listed, and need not be (not running, not found)
+    is_host: bool = False
+
+
+@dataclass(frozen=True)
+class FoundProcess:
+    where: str
+    pid: int
+    cmdline: str
+
+    def describe(self) -> str:
+        return f"{self.where} pid {self.pid}: {self.cmdline[:160]}"
+
+
+@dataclass(frozen=True)
+class ProcessSurvey:
+    jobs: tuple[FoundProcess, ...]
+    cron_daemons: tuple[FoundProcess, ...]
+    searched: tuple[str, ...]
+    not_searched: tuple[str, ...]  # with the reason: not running, not found
+    errors: tuple[str, ...]  # could not be listed
+
+    def in_place(self, where: str) -> list[FoundProcess]:
+        return [job for job in self.jobs if job.where == where]
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {"job_processes": [job.describe() for job in self.jobs],
+                "cron_daemons": [daemon.describe() for daemon in self.cron_daemons],
+                "searched": list(self.searched), "not_searched": list(self.not_searched),
+                "could_not_list": list(self.errors)}
+
+    def jobs_problem(self) -> str | None:
+        if not self.jobs:
+            return None
+        return "job processes running: " + "; ".join(job.describe() for job in self.jobs[:8])
+
+    def errors_problem(self) -> str | None:
+        if not self.errors:
+            return None
+        return "processes could not be listed, so nobody can say no job runs there: " + "; ".join(self.errors)
+
+
+def survey_processes(listings: Iterable[ProcessListing], patterns: Sequence[re.Pattern[str]]) -> ProcessSurvey:
+    """Job processes and cron daemons in each place. On the host, a process already seen in a
+    container (docker top shows host pids) is left to the container."""
+    listed = list(listings)
+    in_containers = {(p.pid, p.cmdline) for listing in listed if not listing.is_host for p in listing.processes}
+    jobs, daemons, searched, not_searched, errors = [], [], [], [], []
+    for listing in listed:
+        if listing.error is not None:
+            errors.append(f"{listing.where}: {listing.error}")
+            continue
+        if listing.note is not None:
+            not_searched.append(f"{listing.where} ({listing.note})")
+            continue
+        searched.append(listing.where)
+        for process in listing.processes:
+            if listing.is_host and (process.pid, process.cmdline) in in_containers:
+                continue
+            found = FoundProcess(listing.where, process.pid, process.cmdline)
+            if is_job_process(process, patterns):
+                jobs.append(found)
+            elif is_cron_daemon(process):
+                daemons.append(found)
+    return ProcessSurvey(tuple(jobs), tuple(daemons), tuple(searched), tuple(not_searched), tuple(errors))
+
+
+# -- a job-runner container, for platforms that have one (the real one has none) --------------
+
+@dataclass(frozen=True)
 class ScheduledService:
+    role: str
     service: str
-    would_run: bool
-    jobs_enabled: bool  # the schedule's env switch (absent counts as enabled)
+    would_run: bool  # the next `up` starts it
+    jobs_enabled: bool  # its schedule switch ([platform] scheduled_jobs_env) is not "false"
 
     @property
     def will_fire(self) -> bool:
@@ -24,22 +304,160 @@ class ScheduledService:
 
 
 def job_runner_services(resolved: dict[str, Any], config: ExamdayConfig) -> list[ScheduledService]:
-    """The job-runner services in the compose configuration and whether their schedule fires."""
-    containers = config.docker.containers.model_dump()
-    names = {containers[role] for role in config.platform.job_runner_roles if containers.get(role)}
+    """The configured job-runner roles' compose services, and whether their schedule fires."""
     found = []
-    for service in resolved.get("services", {}):
-        if compose_config.container_name(resolved, service) in names or service in config.platform.job_runner_roles:
-            env = compose_config.service_environment(resolved, service)
-            enabled = as_bool(env.get(config.platform.scheduled_jobs_env))
-            found.append(ScheduledService(service, compose_config.service_would_run(resolved, service),
-                                          enabled is not False))
+    for role in config.platform.job_runner_roles:
+        name = config.docker.containers.name_of(role)
+        for service in resolved.get("services", {}):
+            if service == role or (name and compose_config.container_name(resolved, service) == name):
+                switch = config.platform.scheduled_jobs_env
+                enabled = as_bool(compose_config.service_environment(resolved, service).get(switch)) if switch else None
+                found.append(ScheduledService(role, service, compose_config.service_would_run(resolved, service),
+                                              enabled is not False))
+                break
     return found
 
 
-def cron_entries(docker: Any, container: str) -> list[str]:
-    """Active (non-comment) lines of every crontab in the container."""
-    script = (f"for f in $(find {CRON_LOCATIONS} -type f 2>/dev/null); do "
-              "grep -Ev '^[[:space:]]*(#|$|[A-Z_]+=)' \"$f\" | sed \"s|^|$f: |\"; done; true")
-    result = docker.exec(container, ["sh", "-c", script], timeout=10)
-    return [line for line in result.output.splitlines() if line.strip()]
+# -- gathering the readings (I/O) --------------------------------------------------------------
+
+def job_patterns(config: ExamdayConfig) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern) for pattern in config.jobs.command_patterns)
+
+
+def host_label() -> str:
+    return f"host ({socket.gethostname()})"
+
+
+def searched_roles(config: ExamdayConfig) -> list[str]:
+    """[jobs] containers, else every role [docker.containers] names."""
+    names = config.docker.containers
+    return list(config.jobs.containers) if config.jobs.containers is not None else list(names.by_role())
+
+
+def list_processes(docker: Any, config: ExamdayConfig, roles: Sequence[str],
+                   host: bool = False) -> list[ProcessListing]:
+    """The processes of each role's container (and of this machine when asked)."""
+    listings = []
+    listed: set[str] = set()  # two roles naming one container: listed once
+    for role in roles:
+        name = config.docker.containers.name_of(role)
+        if name in listed:
+            continue
+        if name is not None:
+            listed.add(name)
+        if name is None:
+            listings.append(ProcessListing(role, error=f"role {role} is listed in [jobs] containers, but "
+                                                       "[docker.containers] names no container for it"))
+            continue
+        try:
+            container = docker.find(name, config.docker.service_label)
+            if container is None:
+                listings.append(ProcessListing(name, note="no such container"))
+            elif not container.is_running:
+                listings.append(ProcessListing(container.name, note=container.status))
+            else:
+                listings.append(ProcessListing(container.name, tuple(docker.processes(container.name))))
+        except Unreachable:
+            raise
+        except ProbeError as error:
+            listings.append(ProcessListing(name, error=str(error)))
+    if host:
+        from examday.probes.host import HostProbe
+
+        try:
+            listings.append(ProcessListing(host_label(), tuple(HostProbe("local://").processes()), is_host=True))
+        except ProbeError as error:
+            listings.append(ProcessListing(host_label(), error=str(error), is_host=True))
+    return listings
+
+
+def read_crontabs(docker: Any, config: ExamdayConfig,
+                  daemons: Iterable[FoundProcess] = ()) -> list[CrontabSource]:
+    """Every [jobs] crontabs location; and where a cron daemon was seen running in a container,
+    every place that daemon reads too, whether [jobs] names it or not (its entries fire all the same)."""
+    sources: list[CrontabSource] = []
+    configured: dict[str, set[str]] = {}  # container -> the paths [jobs] reads there
+    for location in config.jobs.crontabs:
+        if location.where == "host":
+            reads = read_host_crontabs(location.paths)
+            sources.extend(CrontabSource(_relabel(read, host_label()), location.format) for read in reads)
+            continue
+        name = config.docker.containers.name_of(location.where)
+        if name is None:
+            sources.append(CrontabSource(CrontabRead(location.where, ", ".join(location.paths), errors=(
+                f"[jobs] crontabs reads role {location.where}, but [docker.containers] names no "
+                f"container for it (set {location.where} = \"<container>\")",))))
+            continue
+        configured.setdefault(name, set()).update(location.paths)
+        sources.extend(CrontabSource(read, location.format) for read in
+                       read_container_crontabs(docker, name, location.paths, config.jobs.timeout_seconds))
+    for container, paths, because in _daemon_locations(daemons, configured):
+        sources.extend(CrontabSource(read, "user" if "supercronic" in because else "auto", because)
+                       for read in read_container_crontabs(docker, container, paths, config.jobs.timeout_seconds))
+    return sources
+
+
+def _daemon_locations(daemons: Iterable[FoundProcess],
+                      configured: Mapping[str, set[str]]) -> list[tuple[str, tuple[str, ...], str]]:
+    found: dict[str, tuple[tuple[str, ...], str]] = {}
+    for daemon in daemons:
+        if daemon.where.startswith("host (") or daemon.where in found:
+            continue  # the host's crontabs are [jobs]' to name
+        given = supercronic_crontabs(_Cmdline(daemon.cmdline))
+        already = configured.get(daemon.where, set())
+        paths = tuple(path for path in (given or DAEMON_CRONTABS) if path not in already)
+        if paths:
+            found[daemon.where] = (paths, f"a cron daemon runs there: {daemon.cmdline[:60]}")
+    return [(container, paths, because) for container, (paths, because) in found.items()]
+
+
+@dataclass(frozen=True)
+class _Cmdline:
+    cmdline: str
+    pid: int = 0
+    ppid: int = 0
+
+
+def _relabel(read: CrontabRead, where: str) -> CrontabRead:
+    return CrontabRead(where, read.pattern, read.files, read.missing, read.errors, read.skipped)
+
+
+@dataclass(frozen=True)
+class JobsPicture:
+    """Crontabs and processes together, as FRZ-JOB-01 and PRE-CFG-03 need them."""
+
+    crontabs: CrontabSurvey
+    processes: ProcessSurvey
+    runner_containers: Mapping[str, str] = field(default_factory=dict)  # role -> status
+
+    def as_evidence(self) -> dict[str, Any]:
+        return {**self.crontabs.as_evidence(), **self.processes.as_evidence(),
+                "job_runner_containers": dict(self.runner_containers)}
+
+
+def observe_jobs(docker: Any, config: ExamdayConfig, host_processes: bool | None = None) -> JobsPicture:
+    """Processes of the searched containers (and this machine), then every crontab that could fire."""
+    patterns = job_patterns(config)
+    host = config.jobs.host_processes if host_processes is None else host_processes
+    processes = survey_processes(list_processes(docker, config, searched_roles(config), host), patterns)
+    crontabs = survey_crontabs(read_crontabs(docker, config, processes.cron_daemons), patterns)
+    return JobsPicture(crontabs, processes, runner_statuses(docker, config))
+
+
+def runner_statuses(docker: Any, config: ExamdayConfig) -> dict[str, str]:
+    """role -> "running", "exited", ... or "missing", for each configured job-runner role."""
+    statuses = {}
+    for role in config.platform.job_runner_roles:
+        name = config.docker.containers.name_of(role)
+        container = docker.find(name, config.docker.service_label) if name else None
+        statuses[role] = "missing" if container is None else container.status
+    return statuses
+
+
+_JOB_KEY = re.compile(r"\bapp\.jobs\.run\s+([A-Za-z0-9_.-]+)")
+
+
+def scheduled_job_keys(entries: Iterable[CronEntry]) -> list[str]:
+    """The platform's job keys (`python -m app.jobs.run KEY`) the entries start: evidence of which
+    recalculations catch up after the exam."""
+    return sorted({match.group(1) for entry in entries for match in _JOB_KEY.finditer(entry.command)})

@@ -1,9 +1,12 @@
-"""Is the backend's Prometheus endpoint still counting? Two scrapes around a request of our own.
+"""Is the backend's Prometheus endpoint still counting? A request of our own, then found in a scrape.
 
 "Verify metrics are being captured" after a restart: an endpoint that answers
-but whose counters stand still (a dead multiprocess directory, a registry
-that lost its collectors) captures nothing. Counters only grow, so the sum of
-every counter sample must grow across a request examday sends itself.
+but whose counters stand still captures nothing. Comparing totals across two
+scrapes does not work on the real platform: each uvicorn worker exposes its own
+registry (no multiprocess mode), so successive scrapes land on different workers
+and totals jump back and forth, and /metrics counts its own scrapes. Its route
+label is the raw path, though: examday requests a path of its own, never seen
+before, and looks for a counter sample labelled with it in the next scrapes.
 """
 
 from __future__ import annotations
@@ -40,11 +43,31 @@ def parse_counters(text: str) -> CounterScrape:
     return CounterScrape(samples, total)
 
 
-def scrape(api: Any, path: str) -> CounterScrape:
+def scrape_text(api: Any, path: str) -> str:
     observation = api.get(path)
     if observation.status != 200:
         raise BadResponse(f"GET {observation.url} answered {observation.status}", dependency="api")
-    return parse_counters(observation.body.decode("utf-8", errors="replace"))
+    return observation.body.decode("utf-8", errors="replace")
+
+
+def scrape(api: Any, path: str) -> CounterScrape:
+    return parse_counters(scrape_text(api, path))
+
+
+def counted_for(text: str, marker: str) -> float:
+    """The sum of the counter samples with a label value that ends with ``marker`` (the end of our own
+    request's path: the raw-path label is the path as the backend saw it, after a proxy stripped
+    a prefix such as /api)."""
+    counters = set(_TYPE_LINE.findall(text))
+    total = 0.0
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match is None or not match.group(2) or f'{marker}"' not in match.group(2):
+            continue
+        name = match.group(1)
+        if (name in counters or name.removesuffix("_total") in counters) and _is_number(match.group(3)):
+            total += float(match.group(3))
+    return total
 
 
 def _is_number(text: str) -> bool:

@@ -53,6 +53,9 @@ def sample_requests(lines: Iterable[str], settings: LogSettings, size: int = 10)
     return RequestSample(sorted(slowest, reverse=True), errors)
 
 
+CRASHED = 500  # the status a request whose handler raised answered with
+
+
 def _request(line: str, settings: LogSettings) -> SampledRequest | None:
     """One request.end line as a SampledRequest; None for anything else or anything malformed."""
     try:
@@ -63,6 +66,8 @@ def _request(line: str, settings: LogSettings) -> SampledRequest | None:
         return None
     latency = next((event[f] for f in settings.latency_fields if isinstance(event.get(f), (int, float))), None)
     status, request_id = event.get(settings.status_field), event.get(settings.request_id_field)
+    if settings.status_field in event and status is None:
+        status = CRASHED  # the handler raised: the client got a 500 (PLATFORM.md)
     if latency is None or not isinstance(status, int) or not isinstance(request_id, str):
         return None
     return SampledRequest(float(latency), request_id, str(event.get(settings.path_field, ""))[:200], status,

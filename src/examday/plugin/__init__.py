@@ -7,6 +7,7 @@ tests/ run under it unaffected.
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
-from examday.plugin.items import attach_metadata, meta_of, phases_of
+from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
 
 pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.recording", "examday.plugin.rehearsal"]
 
@@ -75,18 +76,29 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     selected = [node for node in session.items if meta_of(node) is not None]
     if not selected:
         return
+    from examday.plugin.fixtures import load_attestation_file, load_target_config, start_prefetch
+
     if session.config.option.examday_catalog:
         from examday.plugin.catalog import print_catalog
 
+        show_thresholds(selected, _target_or_none(session.config))
         print_catalog(selected, session.config.option.markexpr or "")
         session.items.clear()  # the catalog is the whole output of this run
     # Configuration and attestation-file errors surface here, once, before any item runs.
-    from examday.plugin.fixtures import load_attestation_file, load_target_config, start_prefetch
-
-    load_target_config(session.config)
+    show_thresholds(selected, load_target_config(session.config))
     start_prefetch(session.config, selected)
     if any(meta_of(node).manual for node in selected):  # type: ignore[union-attr]
         load_attestation_file(session.config)
+
+
+def _target_or_none(config: pytest.Config):  # noqa: ANN202 - ExamdayConfig | None
+    """The target's config for the catalog's titles; none (defaults) when it does not load."""
+    from examday.plugin.fixtures import load_target_config
+
+    try:
+        return load_target_config(config)
+    except pytest.UsageError:
+        return None
 
 
 @pytest.fixture
@@ -114,8 +126,15 @@ FAILURE_KEY = pytest.StashKey[str]()
 
 
 def operator_name(config: pytest.Config) -> str:
-    return (config.option.examday_operator or os.environ.get("EXAMDAY_OPERATOR")
-            or os.environ.get("USER") or "unknown")
+    """--operator, $EXAMDAY_OPERATOR, else who runs it (the login name, also where $USER is unset)."""
+    return config.option.examday_operator or os.environ.get("EXAMDAY_OPERATOR") or _login_name()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for this uid (a bare container)
+        return f"uid {os.getuid()}"
 
 
 __all__ = ["evidence", "meta_of", "phases_of", "operator_name"]

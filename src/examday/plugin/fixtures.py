@@ -19,6 +19,7 @@ from examday.probes.for_target import (
     alertmanager_probe,
     api_probe,
     docker_probe,
+    metrics_probe,
     postgres_probe,
     prometheus_probe,
     redis_probe,
@@ -69,17 +70,18 @@ def docker_engine(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
 
 
 @pytest.fixture(scope="session")
-def postgres(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
-    """One read-only database session with a statement timeout, opened on first use."""
-    guarded = postgres_probe(examday_config)
+def postgres(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
+    """One read-only database session with a statement timeout, opened on first use
+    (through the run's Docker client when postgres.via = "docker_exec")."""
+    guarded = postgres_probe(examday_config, shared_docker(pytestconfig))
     yield guarded
     guarded.close()
 
 
 @pytest.fixture(scope="session")
-def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
-    """Redis, read commands only."""
-    guarded = redis_probe(examday_config)
+def redis_db(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
+    """Redis, read commands only (through the run's Docker client when redis.via = "docker_exec")."""
+    guarded = redis_probe(examday_config, shared_docker(pytestconfig))
     yield guarded
     guarded.close()
 
@@ -88,6 +90,14 @@ def redis_db(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
 def api(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
     """The platform's API as clients reach it (through the TLS edge)."""
     guarded = api_probe(examday_config)
+    yield guarded
+    guarded.close()
+
+
+@pytest.fixture(scope="session")
+def backend_metrics(examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
+    """Where the backend's metrics are read ([api] metrics_base_url, else the API)."""
+    guarded = metrics_probe(examday_config)
     yield guarded
     guarded.close()
 
@@ -116,12 +126,12 @@ def alertmanager(examday_config: ExamdayConfig) -> Guarded[Any]:
     return _configured_or_skip(alertmanager_probe(examday_config), "Alertmanager")
 
 
-def _resolve_compose(examday_config: ExamdayConfig) -> dict[str, Any]:
+def _resolve_compose(config: pytest.Config) -> dict[str, Any]:
+    from examday.facts.compose_source import compose_source
     from examday.probes.compose import resolved_compose_config
 
-    cfg = examday_config.docker
-    return resolved_compose_config(cfg.compose_files, cfg.compose_project_dir, cfg.compose_env_files,
-                                   cfg.compose_project_name)
+    source = compose_source(shared_docker(config), load_target_config(config))
+    return resolved_compose_config(source.files, source.project_dir, source.env_files, source.project_name)
 
 
 def _read_backups(config: pytest.Config) -> Any:
@@ -131,25 +141,30 @@ def _read_backups(config: pytest.Config) -> Any:
 
 
 def start_prefetch(config: pytest.Config, items: list[pytest.Item]) -> None:
-    examday_config = load_target_config(config)
-    jobs = {"backups": lambda: _read_backups(config)}
-    if examday_config.docker.compose_files:
-        jobs["compose_config"] = lambda: _resolve_compose(examday_config)
+    jobs = {"backups": lambda: _read_backups(config), "compose_config": lambda: _resolve_compose(config)}
     prefetch.start(config, items, jobs)
 
 
 @pytest.fixture(scope="session")
 def compose_config(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> dict[str, Any]:
     """The platform's compose configuration as the next `up` would apply it (resolved, not run)."""
-    if not examday_config.docker.compose_files:
-        pytest.skip("docker.compose_files is not configured: examday cannot read what the next restart applies")
-    return prefetch.result(pytestconfig, "compose_config", lambda: _resolve_compose(examday_config))
+    from examday.facts.compose_source import ComposeFilesUnknown
+
+    try:
+        return prefetch.result(pytestconfig, "compose_config", lambda: _resolve_compose(pytestconfig))
+    except ComposeFilesUnknown as unknown:  # not checked: the run is INCOMPLETE, saying what to set
+        pytest.skip(str(unknown))
 
 
 @pytest.fixture(scope="session")
 def backups(pytestconfig: pytest.Config) -> Any:
     """The backups as [backup] describes them, with pg_restore's reading of the newest one."""
-    return prefetch.result(pytestconfig, "backups", lambda: _read_backups(pytestconfig))
+    from examday.facts.backups import BackupsNotConfigured
+
+    try:
+        return prefetch.result(pytestconfig, "backups", lambda: _read_backups(pytestconfig))
+    except BackupsNotConfigured as problem:
+        pytest.fail(str(problem))
 
 
 @pytest.fixture(scope="session")
@@ -164,15 +179,65 @@ def backend_service(examday_config: ExamdayConfig, compose_config: dict[str, Any
     pytest.fail(f"no service in the compose configuration runs container {wanted}")
 
 
+@pytest.fixture(scope="session")
+def operator_token(api: Guarded[Any], examday_config: ExamdayConfig) -> str | None:
+    """A bearer token of the [operator] account, signed in once per run; None without [operator].
+
+    Used only to READ the admin endpoints (exam mode, freeze-updates): the platform keeps them admin-only.
+    """
+    operator = examday_config.operator
+    if operator is None:
+        return None
+    from examday.probes.student_api import StudentClient
+
+    password = operator.password.get_secret_value() if operator.password else ""
+    # Unguarded: a slow sign-in (35 s with Redis down on the real platform) fails the items that
+    # need the token, not every item that reads the API.
+    client = StudentClient(api.probe, examday_config.flow, operator.username, password)
+    client.sign_in()
+    return client.token
+
+
 @pytest.fixture
-def exam_mode_now(docker_engine: Guarded[Any], postgres: Guarded[Any], api: Guarded[Any],
-                  compose_config: dict[str, Any], backend_service: str, examday_config: ExamdayConfig) -> Any:
-    """Exam mode from every source at once (configured, container env, live process, flag, app)."""
-    from examday.facts.exam_mode import observe_applied_mode
+def read_exam_mode(request: pytest.FixtureRequest, docker_engine: Guarded[Any], postgres: Guarded[Any],
+                   examday_config: ExamdayConfig) -> Any:
+    """Read exam mode from every configured source, when the item asks (so a failed read fails the item).
+
+    ``read_exam_mode()`` asks the application too (the "http" source); ``ask_application=False``
+    reads only where the mode is set (flag row, env configuration).
+    """
+    from examday.facts.exam_mode import observe_exam_mode
+
+    def read(ask_application: bool = True) -> Any:
+        report = application_report(request, examday_config) if ask_application else None
+        return observe_exam_mode(docker_engine, postgres, report, compose_env_or_none(request, examday_config),
+                                 backend_container(examday_config), examday_config)
+
+    return read
+
+
+def application_report(request: pytest.FixtureRequest, config: ExamdayConfig) -> Any | None:
+    """A callable giving the application's own exam-mode report, when "http" is a source."""
+    if "http" not in config.exam_mode.sources:
+        return None
+    api = request.getfixturevalue("api")
+    token = request.getfixturevalue("operator_token")
+    return lambda: api.exam_mode(bearer=token)
+
+
+def compose_env_or_none(request: pytest.FixtureRequest, config: ExamdayConfig) -> dict[str, str] | None:
+    """The backend's env as the next restart applies it: only the env source needs it."""
+    if "env" not in config.exam_mode.sources:
+        return None
     from examday.probes.compose import service_environment
 
-    return observe_applied_mode(docker_engine, postgres, api, service_environment(compose_config, backend_service),
-                                examday_config.docker.containers.backend, examday_config)
+    return service_environment(request.getfixturevalue("compose_config"), request.getfixturevalue("backend_service"))
+
+
+def backend_container(config: ExamdayConfig) -> str:
+    from examday.checklist import deployed
+
+    return deployed(config, "backend")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -210,21 +275,15 @@ def tls_endpoint(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def invariant(request: pytest.FixtureRequest) -> Any:
     if request.param is None:
-        pytest.skip("no invariant files in checks/sql/")
+        pytest.fail("no invariant files in checks/sql/: examday's install is incomplete (reinstall it)")
     return request.param
 
 
 @pytest.fixture
 def dns_record(request: pytest.FixtureRequest) -> Any:
     if request.param is None:
-        pytest.skip("no expected DNS records configured ([[dns.records]])")
-    if examday_config_of(request).dns.resolver is None:
-        pytest.skip("no resolver configured ([dns] resolver): examday will not guess one")
-    return request.param
-
-
-def examday_config_of(request: pytest.FixtureRequest) -> ExamdayConfig:
-    return load_target_config(request.config)
+        pytest.skip("no expected DNS records configured ([[dns.records]] name, type, expected)")
+    return request.param  # [dns] resolver unset: the host's own resolver answers
 
 
 ATTESTATIONS_KEY = pytest.StashKey[list[Any]]()

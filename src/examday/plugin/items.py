@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 
 from examday.checklist import PHASES, ItemMeta
+from examday.config import ExamdayConfig, LogsConfig, ThresholdsConfig
 
 ID_PATTERN = re.compile(r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
 META_KEY = pytest.StashKey[ItemMeta]()
@@ -42,3 +44,25 @@ def attach_metadata(items: Iterable[pytest.Item]) -> list[str]:
         seen.setdefault(meta.id, owner)
         node.stash[META_KEY] = meta
     return problems
+
+
+def show_thresholds(nodes: Iterable[pytest.Item], config: ExamdayConfig | None) -> None:
+    """Titles name the target's own thresholds: "(p95 should be < {p95_ms}ms)" reads the configured
+    p95_ms ([thresholds] and [logs]; their defaults without a target)."""
+    words = threshold_words(config)
+    for node in nodes:
+        meta = meta_of(node)
+        if meta is not None and "{" in meta.title:
+            node.stash[META_KEY] = replace(meta, title=meta.title.format_map(words))
+
+
+def threshold_words(config: ExamdayConfig | None) -> dict[str, str]:
+    limits = config.thresholds if config else ThresholdsConfig()
+    logs = config.logs if config else LogsConfig()
+    return {"p95_ms": f"{limits.p95_ms:g}", "error_rate": _percent(limits.error_rate),
+            "pool_usage": _percent(limits.pool_usage), "cpu_pct": f"{limits.cpu_pct:g}%",
+            "mem_pct": f"{limits.mem_pct:g}%", "slow_ms": f"{logs.slow_ms:g}", "very_slow_ms": f"{logs.very_slow_ms:g}"}
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:g}%"

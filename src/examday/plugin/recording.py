@@ -8,7 +8,12 @@ turned into pytest's xfail ("waived: ..."), so a GO WITH WAIVERS run exits 0.
 
 At the end of the session, when any checklist item ran and --no-archive is not
 given, the record is written (examday.report.archive) and one line names its
-folder and the verdict. A NO-GO always exits non-zero.
+folder and the verdict. A NO-GO or an INCOMPLETE run always exits non-zero.
+
+An item the target declares not applicable ([[not_applicable]] in its examday.toml,
+current) is skipped before it runs and recorded as "not_applicable" with the
+declaration; so is an item that ends with `checklist.not_applicable(reason)`. Any
+other skip of an automated item is "skipped": not checked, and the run is INCOMPLETE.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from examday.checklist import PHASES, ItemMeta
+from examday.checklist import NOT_APPLICABLE, PHASES, ItemMeta
 from examday.config import ExamdayConfig, config_digest
 from examday.plugin import operator_name
 from examday.plugin.catalog import runbook_rank
@@ -39,11 +44,12 @@ from examday.report.provenance import examday_version, git_commit, host_name
 from examday.report.redaction import Redactor
 from examday.report.secret_sources import run_secrets
 from examday.report.signing import SigningError, key_comment
-from examday.report.verdict import Verdict, verdict_of
-from examday.waivers import Waiver, WaiverError, current_waiver, load_waivers
+from examday.report.verdict import INCOMPLETE_HINT, Verdict, verdict_of
+from examday.waivers import NotApplicable, Waiver, WaiverError, current_declaration, current_waiver, load_waivers
 
 SIGN_KEY_ENV = "EXAMDAY_SIGN_KEY"
 RECORDER_NAME = "examday-recorder"
+DECLARATION_KEY = pytest.StashKey[NotApplicable]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -170,6 +176,15 @@ class Recorder:
             shutil.rmtree(self._attachments, ignore_errors=True)
 
     # --- per item -------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """An item the target declares not applicable is not run at all (nothing is touched)."""
+        meta = meta_of(item)
+        declaration = current_declaration(self.target().not_applicable, meta.id) if meta else None
+        if declaration is not None:
+            item.stash[DECLARATION_KEY] = declaration
+            pytest.skip(f"{NOT_APPLICABLE}{declaration.describe()}")
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
         report: pytest.TestReport = yield
@@ -182,7 +197,7 @@ class Recorder:
         if report.when != "teardown" and report.failed:
             self._failed(item, report, call, record, message)
         elif report.when != "teardown" and report.skipped and record.outcome == "passed":
-            record.outcome, record.message = "skipped", message
+            self._skipped(item, record, message)
         elif report.when == "teardown":
             self._finish(item, report, record, message)
         if isinstance(report.longrepr, str):
@@ -203,6 +218,16 @@ class Recorder:
             return failure_message(call.excinfo)
         return ""
 
+    def _skipped(self, item: pytest.Item, record: ItemRecord, message: str) -> None:
+        """Not applicable (a reason the target declares), else not checked: the run is INCOMPLETE."""
+        if message.startswith(NOT_APPLICABLE):
+            record.outcome = "not_applicable"
+            record.message = self.redactor().text(message.removeprefix(NOT_APPLICABLE))
+            declaration = item.stash.get(DECLARATION_KEY, None)
+            record.declaration = self.redactor().value(declaration.as_record()) if declaration else None
+        else:
+            record.outcome, record.message = "skipped", self.redactor().text(message)
+
     def _failed(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
                 record: ItemRecord, message: str) -> None:
         deliberate = call.excinfo is not None and call.excinfo.errisinstance(pytest.fail.Exception)
@@ -222,7 +247,7 @@ class Recorder:
         report.wasxfail = self.redactor().text(waiver.describe())
 
     def _finish(self, item: pytest.Item, report: pytest.TestReport, record: ItemRecord, message: str) -> None:
-        if report.failed and record.outcome in ("passed", "skipped"):
+        if report.failed and record.outcome in ("passed", "skipped", "not_applicable"):
             record.outcome, record.message = "error", self.redactor().text(f"teardown: {message}")
         record.evidence = self.redactor().value(evidence_of(item).as_dict())
         record.figures = {name: self.redactor().text(svg) for name, svg in evidence_of(item).figures.items()}
@@ -270,7 +295,7 @@ class Recorder:
         run = self.run_record()
         if archiving(self.config):
             self._archive(run, session)
-        if run.verdict is Verdict.NO_GO and session.exitstatus == pytest.ExitCode.OK:
+        if run.verdict.blocks and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def run_record(self) -> RunRecord:
@@ -310,6 +335,8 @@ class Recorder:
             return
         verdict = self.run_record_verdict()
         for record in self.items.values():
+            if record.outcome == "skipped" and not record.manual:
+                terminalreporter.write_line(f"NOT CHECKED {record.id} {record.title}: {record.message}", yellow=True)
             if record.outcome == "waived" and record.waiver:
                 waiver = record.waiver
                 terminalreporter.write_line(f"WAIVED {record.id} {record.title}: {record.message} (waived by "
@@ -318,6 +345,8 @@ class Recorder:
             terminalreporter.write_line(f"examday record: {_shown(self.written)}  verdict: {verdict}", bold=True)
         else:
             terminalreporter.write_line(f"examday verdict: {verdict} (no record written)", bold=True)
+        if verdict == Verdict.INCOMPLETE.value:
+            terminalreporter.write_line(f"examday: {INCOMPLETE_HINT}", yellow=True)
         if self.problem:
             terminalreporter.write_line(f"examday error: {self.problem}", red=True)
 

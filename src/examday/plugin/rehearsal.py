@@ -51,7 +51,8 @@ def load_target(examday_config: ExamdayConfig, rehearsal: RehearsalConfig) -> An
 
     api = examday_config.api
     try:
-        return resolve_target(api.base_url, allowed=rehearsal.allowed_networks, resolve=api.resolve,
+        return resolve_target(rehearsal.base_url or api.base_url, allowed=rehearsal.allowed_networks,
+                              resolve=api.resolve,
                               ca_bundle=api.ca_bundle)
     except TargetRefused as refused:
         pytest.fail(str(refused))
@@ -83,8 +84,11 @@ def load_progress(pytestconfig: pytest.Config) -> bool:
 
 @pytest.fixture
 def drills(rehearsal: RehearsalConfig, load_target: Any, student_accounts: list[Any], drill_engine: Any,
-           load_progress: bool) -> Any:
+           load_progress: bool, examday_config: ExamdayConfig) -> Any:
     """Run a drill: students under load, a fault in the middle, undone in a `finally`."""
     from examday.rehearsal.drill import Drills
 
-    return Drills(rehearsal, load_target, student_accounts, drill_engine, load_progress)
+    api = examday_config.api
+    # Load sent straight to the backend ([rehearsal] base_url) uses the backend's own prefix.
+    prefix = api.prefix_at_backend if rehearsal.base_url else api.prefix
+    return Drills(rehearsal, load_target, student_accounts, drill_engine, load_progress, examday_config.flow, prefix)

@@ -159,7 +159,56 @@ def _parent_of(processes: Sequence[P], pid: int) -> int | None:
     return next((p.ppid for p in processes if p.pid == pid), None)
 
 
-# Job runners by program name; "scheduler" also matches module/script names (app.scheduler, scheduler.py).
+# -- job processes --------------------------------------------------------------------------
+
+def _is_web_server_process(process: ProcessLike) -> bool:
+    """uvicorn, gunicorn and their spawned workers and helpers: they serve requests, never run jobs
+    (a spawn worker's `python -c from multiprocessing.spawn import spawn_main` names no job)."""
+    return (is_uvicorn_server(process) or is_gunicorn_server(process)
+            or is_multiprocessing_spawn_worker(process) or is_multiprocessing_helper(process))
+
+
+def is_job_process(process: ProcessLike, patterns: Iterable[re.Pattern[str]]) -> bool:
+    """A process whose command line matches one of the job patterns ([jobs] command_patterns).
+
+    `python -m app.jobs.run revision_queue_regen` is a job; a cron daemon is not (it starts only
+    its crontab's entries, which are judged from the crontab); web servers never are.
+    """
+    if _is_web_server_process(process):
+        return False
+    return any(pattern.search(process.cmdline) for pattern in patterns)
+
+
+def job_processes(processes: Iterable[P], patterns: Iterable[re.Pattern[str]]) -> list[P]:
+    compiled = list(patterns)
+    return [process for process in processes if is_job_process(process, compiled)]
+
+
+_CRON_DAEMONS = frozenset({"cron", "crond", "busybox-crond", "supercronic", "fcron", "dcron"})
+
+
+def is_cron_daemon(process: ProcessLike) -> bool:
+    """cron, crond, `busybox crond`, supercronic: not a job, but its crontabs start them."""
+    argv = _argv(process.cmdline)
+    if not argv:
+        return False
+    program = _basename(argv[0])
+    return program in _CRON_DAEMONS or (program == "busybox" and argv[1:2] == ["crond"])
+
+
+def supercronic_crontabs(process: ProcessLike) -> list[str]:
+    """The crontab files a supercronic process was given (its non-option arguments)."""
+    argv = _argv(process.cmdline)
+    if not argv or _basename(argv[0]) != "supercronic":
+        return []
+    return [word for word in argv[1:] if word.startswith("/")]
+
+
+# -- the runbook's program-name heuristic ----------------------------------------------------
+# Kept for the probe tests that still use it (tests/probes/test_capacity, test_docker, test_host);
+# the checks use job_processes: this one counts a cron daemon as a job and misses
+# `python -m app.jobs.run KEY`, the real platform's jobs.
+
 _JOB_PROGRAMS = frozenset({
     "cron", "crond", "anacron", "atd", "supercronic", "celery", "arq", "rqworker", "rqscheduler",
     "huey_consumer", "huey_consumer.py", "dramatiq", "apscheduler",
@@ -168,9 +217,8 @@ _SCHEDULER_WORD = re.compile(r"(^|[._/-])(ap)?scheduler([._-]|$)")
 
 
 def is_background_job(process: ProcessLike) -> bool:
-    """cron, celery, rq, arq, apscheduler and "scheduler" processes; never a web server or its workers."""
-    if (is_uvicorn_server(process) or is_gunicorn_server(process)
-            or is_multiprocessing_spawn_worker(process) or is_multiprocessing_helper(process)):
+    """Legacy: cron, celery, rq, arq, apscheduler and "scheduler" processes by program name."""
+    if _is_web_server_process(process):
         return False
     words = _program_words(_argv(process.cmdline))
     if not words:
@@ -183,4 +231,5 @@ def is_background_job(process: ProcessLike) -> bool:
 
 
 def background_job_processes(processes: Iterable[P]) -> list[P]:
+    """Legacy (see above); checks use job_processes."""
     return [process for process in processes if is_background_job(process)]

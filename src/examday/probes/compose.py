@@ -35,6 +35,41 @@ class ServiceLogging:
     options: dict[str, str] = field(default_factory=dict)
 
 
+# -- which compose files ------------------------------------------------------------------
+
+# What compose (v1 and v2) writes on every container it creates.
+PROJECT_LABEL = "com.docker.compose.project"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+ENV_FILE_LABEL = "com.docker.compose.project.environment_file"  # v2 only
+
+
+@dataclass(frozen=True)
+class ComposeSource:
+    """The compose files a deployment is made from, and where that was learnt."""
+
+    files: tuple[Path, ...]
+    project_dir: Path | None = None
+    env_files: tuple[Path, ...] = ()
+    project_name: str | None = None
+    found_in: str = "[docker] compose_files"
+
+    def unreadable(self) -> list[str]:
+        return [str(path) for path in (*self.files, *self.env_files) if not path.is_file()]
+
+
+def compose_source_from_labels(container: str, labels: dict[str, str]) -> ComposeSource | None:
+    """The files compose last applied to `container`, from its labels; None without them."""
+    files = [part for part in labels.get(CONFIG_FILES_LABEL, "").split(",") if part]
+    if not files:
+        return None
+    working_dir = labels.get(WORKING_DIR_LABEL)
+    env_files = [part for part in labels.get(ENV_FILE_LABEL, "").split(",") if part]
+    return ComposeSource(tuple(Path(f) for f in files), Path(working_dir) if working_dir else None,
+                         tuple(Path(f) for f in env_files), labels.get(PROJECT_LABEL) or None,
+                         found_in=f"the compose labels of {container}")
+
+
 # -- running compose ----------------------------------------------------------------------
 
 def resolved_compose_config(

@@ -9,6 +9,7 @@ real thing.
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import time
@@ -125,9 +126,12 @@ class HttpProbe:
         ca_bundle: Path | str | None = None,
         resolve: Mapping[str, str] | None = None,
         timeout_seconds: float = 5.0,
+        ready_timeout_seconds: float = 15.0,
         max_body_bytes: int = 1_048_576,
         excerpt_chars: int = 2000,
         dependency: str = "api",
+        basic_auth: tuple[str, str] | None = None,
+        keep_alive: bool = True,
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
         self.prefix = prefix.rstrip("/")
@@ -137,19 +141,27 @@ class HttpProbe:
         self.ca_bundle = Path(ca_bundle) if ca_bundle else None
         self.resolve = {host.lower(): ip for host, ip in (resolve or {}).items()}
         self.timeout_seconds = timeout_seconds
+        self.ready_timeout_seconds = ready_timeout_seconds
         self.max_body_bytes = max_body_bytes
         self.excerpt_chars = excerpt_chars
         self.dependency = dependency
+        # HTTP basic auth in front of the API (a staging twin): sent when no bearer token is
+        self._basic = ("Basic " + base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode()
+                       if basic_auth else None)
         self._client = httpx.Client(
             verify=_ssl_context(self.ca_bundle),
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
             # No proxies or CA settings from the environment: examine the platform as configured.
             trust_env=False,
+            # keep_alive=False: a new connection per request, so that successive requests may
+            # reach different worker processes (each of which keeps its own metrics).
+            limits=httpx.Limits() if keep_alive else httpx.Limits(max_keepalive_connections=0),
         )
 
     @classmethod
-    def from_config(cls, api: ApiConfig, *, base_url: str | None = None, dependency: str = "api") -> HttpProbe:
+    def from_config(cls, api: ApiConfig, *, base_url: str | None = None, dependency: str = "api",
+                    basic_auth: tuple[str, str] | None = None, keep_alive: bool = True) -> HttpProbe:
         """A probe for ``[api]``; ``base_url`` overrides it (e.g. the staging twin)."""
         return cls(
             base_url or api.base_url,
@@ -160,7 +172,10 @@ class HttpProbe:
             ca_bundle=api.ca_bundle,
             resolve=api.resolve,
             timeout_seconds=api.timeout_seconds,
+            ready_timeout_seconds=api.ready_timeout_seconds,
             dependency=dependency,
+            basic_auth=basic_auth,
+            keep_alive=keep_alive,
         )
 
     def __enter__(self) -> HttpProbe:
@@ -179,21 +194,30 @@ class HttpProbe:
         full_path = path if path.startswith("/") else f"{self.prefix}/{path}"
         return self.base_url.join(self.base_url.path.rstrip("/") + full_path)
 
-    def get(self, path: str) -> HttpObservation:
+    def get(self, path: str, timeout: float | None = None) -> HttpObservation:
         """GET ``path``; any HTTP status is an observation, only a failed exchange raises."""
-        return self.request("GET", path)
+        return self.request("GET", path, timeout=timeout)
 
-    def request(self, method: str, path: str, *, json_body: Any = None, bearer: str | None = None) -> HttpObservation:
+    def request(self, method: str, path: str, *, json_body: Any = None, bearer: str | None = None,
+                timeout: float | None = None) -> HttpObservation:
         """Any method, for the one place examday acts as a client of the platform's own API (the
         canary student of the recovery phase): never used against the platform's internals."""
         url = self.url_for(path)
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
+        timeout = timeout or self.timeout_seconds
         try:
-            return self._exchange(method, url, request_id, started, json_body, bearer)
+            try:
+                return self._exchange(method, url, request_id, started, json_body, bearer, timeout)
+            except httpx.RemoteProtocolError:
+                # A kept-alive connection the server closed after its last answer (uvicorn does after
+                # a crash 500): a GET is safe to send once more, on a new connection.
+                if method != "GET":
+                    raise
+                return self._exchange(method, url, request_id, started, json_body, bearer, timeout)
         except httpx.TimeoutException:
             raise ProbeTimeout(
-                f"{method} {url}: no answer within {self.timeout_seconds:g}s. Check that the service is up "
+                f"{method} {url}: no answer within {timeout:g}s. Check that the service is up "
                 "and not overloaded, and the network path to it.",
                 dependency=self.dependency,
             ) from None
@@ -204,7 +228,9 @@ class HttpProbe:
         return self.get(self.health_path)
 
     def ready(self) -> ReadyStatus:
-        observation = self.get(self.ready_path)
+        # ready waits on its checks with no timeout of its own (10 s with Redis down): a longer wait
+        # than other calls, so that "down" is read from the body rather than missed as no answer.
+        observation = self.get(self.ready_path, timeout=max(self.ready_timeout_seconds, self.timeout_seconds))
         try:
             status, checks, request_id = parse_ready_body(observation.json)
         except ValueError as reason:
@@ -216,20 +242,24 @@ class HttpProbe:
             ) from None
         return ReadyStatus(status=status, checks=checks, request_id=request_id, observation=observation)
 
-    def exam_mode(self) -> ExamModeStatus:
-        if not self.exam_mode_path:
+    def exam_mode(self, bearer: str | None = None, path: str | None = None) -> ExamModeStatus:
+        """The application's own report of a flag (exam mode by default; the real endpoint is admin-only)."""
+        path = path or self.exam_mode_path
+        if not path:
             raise ProbeError(
                 "the API's exam-mode endpoint is not configured. Set api.exam_mode_path "
-                '(e.g. "system/exam-mode") or read exam mode from another source.',
+                '(e.g. "admin/system/exam-mode") or read exam mode from another source.',
                 dependency=self.dependency,
             )
-        observation = self.get(self.exam_mode_path)
+        observation = self.request("GET", path, bearer=bearer)
         parsed = parse_exam_mode_body(observation.json) if 200 <= observation.status < 300 else None
         if parsed is None:
+            hint = (" The endpoint is admin-only: check [operator]." if observation.status in (401, 403)
+                    else " Check api.exam_mode_path.")
             raise BadResponse(
-                f"GET {observation.url} returned HTTP {observation.status} without a readable exam-mode flag: "
+                f"GET {observation.url} returned HTTP {observation.status} without a readable flag: "
                 f"{observation.text[:200]!r}. Expected true/false or an object with one of "
-                f"{', '.join(_EXAM_MODE_KEYS)}. Check api.exam_mode_path.",
+                f"{', '.join(_EXAM_MODE_KEYS)}.{hint}",
                 dependency=self.dependency,
             )
         enabled, key = parsed
@@ -243,16 +273,18 @@ class HttpProbe:
 
     # -- the exchange --------------------------------------------------------------------
 
-    def _exchange(self, method: str, url: httpx.URL, request_id: str, started: float, json_body: Any = None,
-                  bearer: str | None = None) -> HttpObservation:
+    def _exchange(self, method: str, url: httpx.URL, request_id: str, started: float, json_body: Any,
+                  bearer: str | None, timeout: float) -> HttpObservation:
         connect_url, headers, extensions = self._routing(url)
         headers[REQUEST_ID_HEADER] = request_id
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
-        deadline = started + self.timeout_seconds
-        with self._client.stream(method, connect_url, headers=headers, extensions=extensions,
-                                 json=json_body) as response:
-            body, truncated = self._read_bounded(response, deadline, method, url)
+        elif self._basic:
+            headers["Authorization"] = self._basic
+        deadline = started + timeout
+        with self._client.stream(method, connect_url, headers=headers, extensions=extensions, json=json_body,
+                                 timeout=httpx.Timeout(timeout)) as response:
+            body, truncated = self._read_bounded(response, deadline, method, url, timeout)
             elapsed_ms = (time.perf_counter() - started) * 1000
             text = body.decode(response.encoding or "utf-8", errors="replace")
             return HttpObservation(
@@ -277,7 +309,7 @@ class HttpProbe:
         return url.copy_with(host=mapped_ip), headers, extensions
 
     def _read_bounded(self, response: httpx.Response, deadline: float, method: str,
-                      url: httpx.URL) -> tuple[bytes, bool]:
+                      url: httpx.URL, timeout: float) -> tuple[bytes, bool]:
         """At most ``max_body_bytes`` of the body, within the probe's overall deadline."""
         chunks: list[bytes] = []
         size = 0
@@ -288,7 +320,7 @@ class HttpProbe:
                 return b"".join(chunks)[: self.max_body_bytes], True
             if time.perf_counter() > deadline:
                 raise ProbeTimeout(
-                    f"{method} {url}: the body did not arrive within {self.timeout_seconds:g}s. "
+                    f"{method} {url}: the body did not arrive within {timeout:g}s. "
                     "Check the service's load and the network path.",
                     dependency=self.dependency,
                 )

@@ -3,7 +3,13 @@
 Feed it lines (str or bytes, docker's stream framing already removed: use
 ``split_lines`` on raw chunks) and get a ``LogSummary``: request counts,
 latency percentiles (HdrHistogram), status classes, 429s, error rate, slow
-requests and slow SQL with their top routes and statements.
+requests and slow SQL with their top routes and statements, and latency per
+route ("METHOD route template", sampled routes included and marked).
+
+A ``request.end`` whose status is null is a request whose handler raised: the
+platform answered it 500 and logs nothing else for it, so it counts as a 5xx
+(and apart, as ``crashed``). A status that is absent altogether is a
+malformed line ("missing_fields").
 
 Bad input never raises: every line lands in exactly one bucket, so that
 
@@ -20,6 +26,7 @@ inline and hands everything else to the careful per-line methods;
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -40,6 +47,18 @@ _HISTOGRAM_MAX_US = 3_600_000_000
 _PENDING_FLUSH_AT = 4096
 _MAX_KEY_CHARS = 200
 _MAX_DISTINCT_KEYS = 1000
+# Per route: exact counts of the logged latencies (the platform logs whole milliseconds, so
+# they repeat) until a route has this many distinct values, then a histogram of its own.
+_ROUTE_EXACT_VALUES = 1024
+_ROUTE_PENDING_FLUSH_AT = 256
+# A route's histogram is 94 KiB (3 digits, 4-byte counts): the number of routes is bounded,
+# with a smaller share for the raw paths of unmatched requests (route null: scanners, 404s),
+# so that a burst of those cannot crowd the route templates out.
+_MAX_ROUTES = 100
+_MAX_PATH_ROUTES = 20
+OTHER_ROUTES = "(other)"
+_HOUR_MS = _HISTOGRAM_MAX_US / 1000
+_EVIDENCE_ROUTES = 50
 
 SKIP_REASONS = ("empty", "oversized", "invalid_utf8", "non_json", "truncated_json", "non_object", "missing_fields")
 
@@ -63,9 +82,15 @@ class LogSettings:
     event_field: str = "event"
     route_field: str = "route"
     path_field: str = "path"
+    method_field: str = "method"
     request_id_field: str = "request_id"
     timestamp_field: str = "timestamp"
+    # A line the backend marks as one of a sample ("sampled": true), whatever its path.
+    sampled_field: str = "sampled"
+    # structlog's stdlib bridge nests an event's own fields under "extra" (slow_sql does).
+    extra_field: str = "extra"
     sql_fields: tuple[str, ...] = ("statement", "sql", "query")
+    sql_latency_fields: tuple[str, ...] = ("query_ms", "duration_ms")
     end_event: str = "request.end"
     slow_sql_event: str = "slow_sql"
     sampled_paths: frozenset[str] = frozenset({"/health", "/metrics", "/v1/health", "/"})
@@ -82,9 +107,13 @@ class LogSettings:
             event_field=logs.event_field,
             route_field=logs.route_field,
             path_field=logs.path_field,
+            method_field=logs.method_field,
             request_id_field=logs.request_id_field,
             timestamp_field=logs.timestamp_field,
+            sampled_field=logs.sampled_field,
+            extra_field=logs.extra_field,
             sql_fields=tuple(logs.sql_fields),
+            sql_latency_fields=tuple(logs.sql_latency_fields),
             end_event=logs.end_event,
             slow_sql_event=logs.slow_sql_event,
             sampled_paths=frozenset(logs.sampled_paths),
@@ -103,11 +132,39 @@ class LatencySummary:
 
 
 @dataclass(frozen=True)
+class RouteLatency:
+    """One route's latency, by "METHOD route template" (the raw path when the route is null).
+
+    ``sampled``: some of its lines were sampled ones (the platform logs /health and the like
+    at 10%), so ``count`` is of the logged sample, not of the traffic.
+    """
+
+    route: str
+    count: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    sampled: bool
+
+    def as_evidence(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+
+@dataclass(frozen=True)
+class SlowQuery:
+    query_ms: float
+    statement: str  # normalized: no literal values
+    request_id: str | None
+
+
+@dataclass(frozen=True)
 class LogSummary:
-    """What the logs say. Sampled paths are counted apart and left out of every rate and percentile."""
+    """What the logs say. Sampled paths are counted apart and left out of every rate and of the
+    overall percentiles; ``routes`` has them, marked."""
 
     lines: int
     requests: int
+    crashed: int
     sampled_requests: int
     sampled_by_path: dict[str, int]
     latency: LatencySummary | None
@@ -119,6 +176,8 @@ class LogSummary:
     slow_routes: list[tuple[str, int]]
     slow_sql: int
     slow_sql_statements: list[tuple[str, int]]
+    slowest_sql: list[SlowQuery]
+    routes: list[RouteLatency]
     with_request_id: int
     outside_window: int
     other_lines: int
@@ -129,7 +188,11 @@ class LogSummary:
 
     @property
     def server_errors(self) -> int:
+        """5xx answers, the crashed requests (status null) included."""
         return self.status_classes.get("5xx", 0)
+
+    def route(self, name: str) -> RouteLatency | None:
+        return next((route for route in self.routes if route.route == name), None)
 
     @property
     def skipped_total(self) -> int:
@@ -143,6 +206,7 @@ class LogSummary:
             "sampled_by_path": dict(self.sampled_by_path),
             "latency_ms": None if self.latency is None else vars(self.latency).copy(),
             "status_classes": dict(self.status_classes),
+            "crashed_status_null": self.crashed,
             "rate_limited_429": self.rate_limited,
             "error_rate": self.error_rate,
             f"slow_over_{self.slow_ms:g}ms": self.slow_requests,
@@ -150,6 +214,8 @@ class LogSummary:
             "slow_routes": [list(item) for item in self.slow_routes],
             "slow_sql": self.slow_sql,
             "slow_sql_statements": [list(item) for item in self.slow_sql_statements],
+            "slowest_sql": [vars(query).copy() for query in self.slowest_sql],
+            "routes": [route.as_evidence() for route in self.routes[:_EVIDENCE_ROUTES]],
             "with_request_id": self.with_request_id,
             "outside_window": self.outside_window,
             "other_lines": self.other_lines,
@@ -182,10 +248,77 @@ class _BoundedCounter:
         return ranked
 
 
+class _RouteLatencies:
+    """One route's latencies: exact counts while they are few distinct values, then a histogram.
+
+    Exact counts give the platform's whole milliseconds back as they were logged, so a p95
+    of exactly the target is not read as over it (a histogram rounds up by up to 0.1%).
+    """
+
+    __slots__ = ("pending", "flush_at", "histogram", "max_ms", "sampled")
+
+    def __init__(self) -> None:
+        self.pending: dict[float, int] = {}  # latency (ms, as logged) -> count
+        self.flush_at = _ROUTE_EXACT_VALUES
+        self.histogram: HdrHistogram | None = None
+        self.max_ms: float | None = None
+        self.sampled = False
+
+    def flush(self) -> None:
+        pending = self.pending
+        if not pending:
+            return
+        if self.histogram is None:
+            self.histogram = HdrHistogram(1, _HISTOGRAM_MAX_US, 3, word_size=4)
+            self.flush_at = _ROUTE_PENDING_FLUSH_AT
+        self._take_max()
+        record = self.histogram.record_value
+        for latency_ms, count in pending.items():
+            record(int(min(latency_ms * 1000, _HISTOGRAM_MAX_US)) or 1, count)
+        pending.clear()
+
+    def _take_max(self) -> None:
+        if not self.pending:
+            return
+        top = max(self.pending)
+        if self.max_ms is None or top > self.max_ms:  # on a tie, the earlier one stays
+            self.max_ms = top
+
+    def summary(self, route: str) -> RouteLatency:
+        if self.histogram is not None:
+            self.flush()
+            histogram = self.histogram
+            count = histogram.total_count
+            values = [histogram.get_value_at_percentile(percentile) / 1000 for percentile in (50, 95)]
+        else:
+            self._take_max()
+            count = sum(self.pending.values())
+            values = _exact_percentiles(self.pending, count, (50, 95))
+        top = self.max_ms if self.max_ms is not None else 0.0
+        # Never above the largest latency seen, nor above the hour the histogram holds.
+        p50, p95 = (round(min(value, top, _HOUR_MS), 3) for value in values)
+        return RouteLatency(route, count, p50, p95, round(top, 3), self.sampled)
+
+
+def _exact_percentiles(counts: dict[float, int], total: int, percentiles: tuple[float, ...]) -> list[float]:
+    """Nearest-rank percentiles of value -> count, the rank taken as HdrHistogram takes it."""
+    ranked = sorted(counts.items())
+    values = []
+    for percentile in percentiles:
+        wanted, seen = max(int(percentile * total / 100 + 0.5), 1), 0
+        for value, count in ranked:
+            seen += count
+            if seen >= wanted:
+                values.append(value)
+                break
+    return values
+
+
 @dataclass
 class _Tallies:
     lines: int = 0
     requests: int = 0
+    crashed: int = 0
     sampled_requests: int = 0
     rate_limited: int = 0
     slow: int = 0
@@ -213,6 +346,12 @@ class LogAnalyzer:
         self._sampled = _BoundedCounter()
         self._slow_routes = _BoundedCounter()
         self._slow_statements = _BoundedCounter()
+        self._slowest_sql: list[tuple[float, int, str, str | None]] = []  # a min-heap of the top_n slowest
+        self._routes: dict[str, _RouteLatencies] = {}
+        self._route_counts = {True: 0, False: 0}  # routes by template (True) and by raw path (False)
+        self._other_route: _RouteLatencies | None = None
+        # feed_all's shortcut to a route: template -> method -> its latencies, without building the key.
+        self._by_template: dict[str, dict[str, _RouteLatencies]] = {}
         self._end_marker = f'"{self.settings.end_event}"'
         self._sql_marker = f'"{self.settings.slow_sql_event}"'
         # Settings copied to plain attributes: they are read once per event on the hot path.
@@ -226,6 +365,9 @@ class LogAnalyzer:
         self._very_slow_ms = self.settings.very_slow_ms
         self._path_field = self.settings.path_field
         self._route_field = self.settings.route_field
+        self._method_field = self.settings.method_field
+        self._sampled_field = self.settings.sampled_field
+        self._extra_field = self.settings.extra_field
         self._sampled_paths = self.settings.sampled_paths
 
     def feed(self, line: str | bytes) -> None:
@@ -236,7 +378,8 @@ class LogAnalyzer:
         # The hot loop. The common shapes are decided inline, with local counters: a line that
         # mentions neither event and is a whole object (another event), and a request.end that
         # parses as an object and has a plain latency (in the first latency field) and status,
-        # a str path that is neither sampled nor carries a query string, and no time window.
+        # a str path that is neither sampled nor carries a query string, a str method and route
+        # template (no query string either), no sampled mark, and no time window.
         # Every other line or event goes to the careful methods, which decide as they always
         # have. Requests taken inline are tallied by status here and folded in at the end;
         # their latencies go to the same pending dict (whose flush also takes the maximum).
@@ -247,7 +390,9 @@ class LogAnalyzer:
         event_field, end_event = self._event_field, self._end_event
         latency_field = self._latency_fields[0] if self._latency_fields else None
         status_field, path_field, request_id_field = self._status_field, self._path_field, self._request_id_field
+        route_field, method_field, sampled_field = self._route_field, self._method_field, self._sampled_field
         sampled_paths, slow_ms = self._sampled_paths, self._slow_ms
+        by_template = self._by_template
         windowed = self.since is not None
         parse_candidate, classify_other = self._parse_candidate, self._classify_other
         request_end, other_event = self._request_end, self._event
@@ -297,6 +442,8 @@ class LogAnalyzer:
                 latency = get(latency_field)
                 status = get(status_field)
                 path = get(path_field)
+                route = get(route_field)
+                method = get(method_field)
                 if (
                     windowed
                     or type(status) is not int
@@ -305,6 +452,12 @@ class LogAnalyzer:
                     or type(path) is not str
                     or path in sampled_paths
                     or "?" in path
+                    or type(route) is not str
+                    or not route
+                    or "?" in route
+                    or type(method) is not str
+                    or not method
+                    or get(sampled_field) is True
                 ):
                     request_end(event)
                     continue
@@ -321,6 +474,17 @@ class LogAnalyzer:
                     pending[latency] = 1
                     if len(pending) >= _PENDING_FLUSH_AT:
                         self._flush_pending()
+                try:
+                    per_route = by_template[route][method]
+                except KeyError:
+                    per_route = self._template_route(route, method)
+                exact = per_route.pending
+                try:
+                    exact[latency] += 1
+                except KeyError:
+                    exact[latency] = 1
+                    if len(exact) >= per_route.flush_at:
+                        per_route.flush()
                 if latency > slow_ms:
                     self._count_slow(event, latency)
         finally:
@@ -365,6 +529,7 @@ class LogAnalyzer:
         return LogSummary(
             lines=tallies.lines,
             requests=tallies.requests,
+            crashed=tallies.crashed,
             sampled_requests=tallies.sampled_requests,
             sampled_by_path=dict(self._sampled.top(len(self._sampled.counts))),
             latency=self._latency(),
@@ -376,6 +541,9 @@ class LogAnalyzer:
             slow_routes=self._slow_routes.top(settings.top_n),
             slow_sql=tallies.slow_sql,
             slow_sql_statements=self._slow_statements.top(settings.top_n),
+            slowest_sql=[SlowQuery(ms, statement, request_id)
+                         for ms, _, statement, request_id in sorted(self._slowest_sql, key=lambda q: (-q[0], -q[1]))],
+            routes=self._route_summaries(),
             with_request_id=tallies.with_request_id,
             outside_window=tallies.outside_window,
             other_lines=tallies.other_lines,
@@ -411,16 +579,23 @@ class LogAnalyzer:
         name = event.get(self._event_field)
         if name == self._end_event:
             self._request_end(event)
-        elif name == self._slow_sql_event:
+        elif name == self._slow_sql_event or self._extra(event).get(self._event_field) == self._slow_sql_event:
             self._slow_sql(event)
         else:
             self._tallies.other_lines += 1
 
-    def _in_window(self, event: dict[str, Any]) -> bool | None:
+    def _extra(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event's nested fields (structlog's "extra"), or an empty dict."""
+        extra = event.get(self._extra_field)
+        return extra if type(extra) is dict else {}
+
+    def _in_window(self, event: dict[str, Any], extra: dict[str, Any] | None = None) -> bool | None:
         """True/False against ``since``; None when a window is set and the event has no usable time."""
         if self.since is None:
             return True
         moment = _timestamp(event.get(self.settings.timestamp_field))
+        if moment is None and extra:
+            moment = _timestamp(extra.get(self.settings.timestamp_field))
         if moment is None:
             return None
         return moment >= self.since
@@ -440,8 +615,10 @@ class LogAnalyzer:
                 latency_ms = value if plain else _milliseconds(value)
                 break
         status = event.get(self._status_field)
+        # Null, not absent: the handler raised and the client got a 500 (PLATFORM.md, Logs).
+        crashed = status is None and self._status_field in event
         if type(status) is not int or not 100 <= status <= 599:
-            status = _status_code(status)
+            status = 500 if crashed else _status_code(status)
         in_window = True if self.since is None else self._in_window(event)
         if latency_ms is None or status is None or in_window is None:
             tallies.skipped["missing_fields"] += 1
@@ -449,21 +626,28 @@ class LogAnalyzer:
         if not in_window:
             tallies.outside_window += 1
             return
+        sampled_mark = event.get(self._sampled_field) is True
         path = event.get(self._path_field)
         if type(path) is not str:
             path = event.get(self._route_field)
-        if type(path) is str:
-            if "?" in path:
-                path = path.partition("?")[0]
-            if path in self._sampled_paths:
-                tallies.sampled_requests += 1
-                self._sampled.add(path)
-                return
+        if type(path) is not str:
+            path = None
+        elif "?" in path:
+            path = path.partition("?")[0]
+        if sampled_mark or path in self._sampled_paths:
+            # Out of the rates and the overall percentiles; in its route's view, marked.
+            tallies.sampled_requests += 1
+            self._sampled.add(path if path is not None else "(unknown)")
+            self._record_route(event, latency_ms, sampled=True)
+            return
+        self._record_route(event, latency_ms, sampled=False)
         tallies.requests += 1
         status_classes = tallies.status_classes
         status_class = _STATUS_CLASSES[status // 100]
         status_classes[status_class] = status_classes.get(status_class, 0) + 1
-        if status == 429:
+        if crashed:
+            tallies.crashed += 1
+        elif status == 429:
             tallies.rate_limited += 1
         request_id = event.get(self._request_id_field)
         if request_id and type(request_id) is str:
@@ -474,6 +658,69 @@ class LogAnalyzer:
             self._flush_pending()
         if latency_ms > self._slow_ms:
             self._count_slow(event, latency_ms)
+
+    # -- per route --------------------------------------------------------------------------
+
+    def _record_route(self, event: dict[str, Any], latency_ms: float, *, sampled: bool) -> None:
+        route, method = event.get(self._route_field), event.get(self._method_field)
+        try:
+            per_route = self._by_template[route][method]
+        except (KeyError, TypeError):  # TypeError: a list or an object where the route should be
+            if type(route) is str and route and "?" not in route and type(method) is str and method:
+                per_route = self._template_route(route, method)
+            else:
+                per_route = self._route_for(*self._route_name(event))
+        if sampled:
+            per_route.sampled = True
+        exact = per_route.pending
+        exact[latency_ms] = exact.get(latency_ms, 0) + 1
+        if len(exact) >= per_route.flush_at:
+            per_route.flush()
+
+    def _route_name(self, event: dict[str, Any]) -> tuple[str, bool]:
+        """"METHOD route template" and True, or "METHOD raw path" and False when the route is null."""
+        method = event.get(self._method_field)
+        if type(method) is not str or not method:
+            method = "?"
+        route = event.get(self._route_field)
+        templated = type(route) is str and route != ""
+        if not templated:
+            route = event.get(self._path_field)
+            if type(route) is not str or not route:
+                route = "(unknown)"
+        key = method + " " + route.partition("?")[0]
+        return key[:_MAX_KEY_CHARS], templated
+
+    def _template_route(self, route: str, method: str) -> _RouteLatencies:
+        """``_route_for`` by template and method, remembered for feed_all unless it is "(other)"
+        (whose keys are the unbounded rest)."""
+        key = method + " " + route  # what _route_name gives for a route template
+        per_route = self._route_for(key[:_MAX_KEY_CHARS], True)
+        # Not remembered either when cut: endless long routes would share one key, each its own entry.
+        if per_route is not self._other_route and len(key) <= _MAX_KEY_CHARS:
+            self._by_template.setdefault(route, {})[method] = per_route
+        return per_route
+
+    def _route_for(self, key: str, templated: bool) -> _RouteLatencies:
+        """The route's latencies, a new one while there is room, else the shared "(other)"."""
+        per_route = self._routes.get(key)
+        if per_route is not None:
+            return per_route
+        limit = _MAX_ROUTES if templated else _MAX_PATH_ROUTES
+        if self._route_counts[templated] < limit:
+            self._route_counts[templated] += 1
+            per_route = self._routes[key] = _RouteLatencies()
+            return per_route
+        if self._other_route is None:
+            self._other_route = _RouteLatencies()
+        return self._other_route
+
+    def _route_summaries(self) -> list[RouteLatency]:
+        named = list(self._routes.items())
+        if self._other_route is not None:
+            named.append((OTHER_ROUTES, self._other_route))
+        summaries = [per_route.summary(key) for key, per_route in named]
+        return sorted(summaries, key=lambda route: (-route.count, route.route))
 
     def _count_slow(self, event: dict[str, Any], latency_ms: float) -> None:
         tallies = self._tallies
@@ -509,7 +756,9 @@ class LogAnalyzer:
     # -- slow_sql -------------------------------------------------------------------------
 
     def _slow_sql(self, event: dict[str, Any]) -> None:
-        in_window = self._in_window(event)
+        # The platform nests the fields under "extra"; other platforms log them at the top.
+        extra = self._extra(event)
+        in_window = self._in_window(event, extra)
         if in_window is None:
             self._tallies.skipped["missing_fields"] += 1
             return
@@ -517,8 +766,23 @@ class LogAnalyzer:
             self._tallies.outside_window += 1
             return
         self._tallies.slow_sql += 1
-        statement = next((event[key] for key in self.settings.sql_fields if isinstance(event.get(key), str)), None)
-        self._slow_statements.add(normalize_sql(statement) if statement else "(no statement)")
+        settings = self.settings
+        statement = _first(extra, event, settings.sql_fields, _text)
+        shape = normalize_sql(statement) if statement else "(no statement)"
+        self._slow_statements.add(shape)
+        query_ms = _first(extra, event, settings.sql_latency_fields, _milliseconds)
+        if query_ms is not None:
+            request_id = _first(extra, event, (settings.request_id_field,), _text)
+            self._keep_slowest_sql(query_ms, shape, None if request_id is None else request_id[:_MAX_KEY_CHARS])
+
+    def _keep_slowest_sql(self, query_ms: float, shape: str, request_id: str | None) -> None:
+        # Ranked by time, then by arrival: on a tie the earlier query stays.
+        heap = self._slowest_sql
+        entry = (query_ms, -self._tallies.slow_sql, shape, request_id)
+        if len(heap) < self.settings.top_n:
+            heapq.heappush(heap, entry)
+        elif entry[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, entry)
 
 
 def analyze_lines(lines: Iterable[str | bytes], settings: LogSettings | None = None, *, since: datetime | None = None) -> LogSummary:
@@ -640,6 +904,21 @@ def _json_start(line: str) -> int:
         if prefix:
             return prefix.end()
     return -1
+
+
+def _first(extra: dict[str, Any], event: dict[str, Any], names: Iterable[str],
+           convert: Callable[[Any], Any]) -> Any:
+    """The first usable value of ``names``, in the nested fields first, then at the top level."""
+    for fields in (extra, event):
+        for name in names:
+            value = convert(fields.get(name))
+            if value is not None:
+                return value
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _milliseconds(value: Any) -> float | None:

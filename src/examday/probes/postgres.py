@@ -9,11 +9,9 @@ the server stops answering altogether (a frozen server enforces no statement_tim
 from __future__ import annotations
 
 import os
-import re
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
@@ -22,31 +20,19 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
+from examday.probes.postgres_reads import (  # noqa: F401  (QueryResult, ConnectionGroup: re-exported)
+    APPLICATION_NAME,
+    DEPENDENCY,
+    ConnectionGroup,
+    PostgresReads,
+    QueryResult,
+    scrub,
+)
 
-DEPENDENCY = "postgres"
-APPLICATION_NAME = "examday"
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    truncated: bool  # True when `limit` cut rows off
-
-
-@dataclass(frozen=True)
-class ConnectionGroup:
-    """One line of pg_stat_activity grouped; state is None for other roles' sessions
-    unless the probe's role may read all stats (pg_read_all_stats or superuser)."""
-
-    application_name: str
-    state: str | None
-    usename: str | None
-    count: int
-
-
-class PostgresProbe:
+class PostgresProbe(PostgresReads):
     """One lazy, reused, read-only connection. Pass a conninfo/URL and/or keyword params."""
 
     def __init__(
@@ -111,12 +97,6 @@ class PostgresProbe:
             self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> PostgresProbe:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # queries ------------------------------------------------------------------------------
     def query(self, statement: str | sql.Composable, params: Any = None, limit: int | None = None) -> QueryResult:
         """Rows of one statement; with `limit`, rows are streamed and the rest never fetched."""
@@ -133,54 +113,6 @@ class PostgresProbe:
             return QueryResult(columns=_columns(cursor), rows=rows, truncated=False)
 
         return self._run(statement, fetch)
-
-    def scalar(self, statement: str | sql.Composable, params: Any = None) -> Any:
-        """The first column of the first row, or None when there is no row."""
-        result = self.query(statement, params, limit=1)
-        return result.rows[0][0] if result.rows else None
-
-    def connection_breakdown(self, dbname: str) -> list[ConnectionGroup]:
-        result = self.query(
-            "SELECT coalesce(application_name, ''), state, usename, count(*)"
-            " FROM pg_stat_activity WHERE datname = %s"
-            " GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3",
-            (dbname,),
-        )
-        return [ConnectionGroup(application_name=app, state=state, usename=user, count=int(count))
-                for app, state, user, count in result.rows]
-
-    def connection_count(self, dbname: str, exclude_self: bool = True) -> int:
-        """Sessions on a database, leaving out this probe's own."""
-        clause = " AND pid <> pg_backend_pid()" if exclude_self else ""
-        return int(self.scalar(f"SELECT count(*) FROM pg_stat_activity WHERE datname = %s{clause}", (dbname,)))
-
-    def setting(self, name: str) -> str:
-        return str(self.scalar("SELECT current_setting(%s)", (name,)))
-
-    def max_connections(self) -> int:
-        return int(self.setting("max_connections"))
-
-    def superuser_reserved_connections(self) -> int:
-        return int(self.setting("superuser_reserved_connections"))
-
-    def server_version(self) -> str:
-        return self.setting("server_version")
-
-    def database_size(self, dbname: str) -> int:
-        return int(self.scalar("SELECT pg_database_size(%s)", (dbname,)))
-
-    def exam_mode_flag(self, table: str = "system_flags", key: str = "EXAM_MODE",
-                       key_column: str = "key", value_column: str = "value") -> bool | None:
-        """The flag's value; None when the table or the row does not exist (older schemas)."""
-        if self.scalar("SELECT to_regclass(%s)::text", (table,)) is None:
-            return None
-        statement = sql.SQL("SELECT {value} FROM {table} WHERE {key} = %s").format(
-            value=sql.Identifier(value_column),
-            table=sql.Identifier(*table.split(".")),
-            key=sql.Identifier(key_column),
-        )
-        result = self.query(statement, (key,), limit=1)
-        return _as_bool(result.rows[0][0]) if result.rows else None
 
     # bounded execution ---------------------------------------------------------------------
     def _run(self, statement: str | sql.Composable, work: Callable[[psycopg.Cursor[Any]], _T]) -> _T:
@@ -219,10 +151,7 @@ class PostgresProbe:
                 self._conn = None
 
     def _scrub(self, message: str) -> str:
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        message = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", message, flags=re.IGNORECASE)
-        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", message)
+        return scrub(message, self._secrets)
 
 
 def _sever(conn: psycopg.Connection[Any], severed: threading.Event) -> None:
@@ -258,9 +187,3 @@ def _columns(cursor: psycopg.Cursor[Any]) -> list[str]:
 def _first_words(statement: str | sql.Composable, conn: psycopg.Connection[Any]) -> str:
     text = statement if isinstance(statement, str) else statement.as_string(conn)
     return " ".join(text.split()[:4])
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "t", "on", "1", "yes")
-    return bool(value)

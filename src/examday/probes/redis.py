@@ -17,39 +17,20 @@ import redis.exceptions
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
+from examday.probes.errors import BadResponse, ProbeTimeout, Unreachable
+from examday.probes.redis_reads import (  # noqa: F401  (the allow-list: re-exported)
+    DEPENDENCY,
+    READ_ONLY_COMMANDS,
+    RedisReads,
+    WriteRefused,
+    is_read_only,
+    refuse_unless_read_only,
+)
 
-DEPENDENCY = "redis"
 _T = TypeVar("_T")
 
-# (command,) or (command, subcommand): what the probe may send. Nothing here writes.
-READ_ONLY_COMMANDS: frozenset[tuple[str, ...]] = frozenset({
-    ("PING",), ("INFO",), ("DBSIZE",), ("TIME",), ("LASTSAVE",), ("ROLE",),
-    ("CONFIG", "GET"), ("SLOWLOG", "GET"), ("SLOWLOG", "LEN"), ("LATENCY", "LATEST"),
-    ("MEMORY", "STATS"), ("CLIENT", "LIST"), ("CLIENT", "INFO"),
-    ("EXISTS",), ("TYPE",), ("TTL",), ("PTTL",), ("STRLEN",),
-    ("LLEN",), ("HLEN",), ("SCARD",), ("ZCARD",),
-})
 
-# Where INFO carries a setting, for servers that rename or forbid CONFIG.
-_CONFIG_IN_INFO: dict[str, tuple[str, str]] = {
-    "maxmemory": ("memory", "maxmemory"),
-    "maxmemory-policy": ("memory", "maxmemory_policy"),
-    "maxclients": ("clients", "maxclients"),
-    "appendonly": ("persistence", "aof_enabled"),
-}
-
-
-class WriteRefused(ProbeError):
-    """The probe was asked to send a command that is not on its read-only allow-list."""
-
-
-def is_read_only(args: tuple[Any, ...]) -> bool:
-    words = tuple(str(arg).upper() for arg in args[:2])
-    return words[:1] in READ_ONLY_COMMANDS or words in READ_ONLY_COMMANDS
-
-
-class RedisProbe:
+class RedisProbe(RedisReads):
     """`RedisProbe("redis://127.0.0.1:6379/0", password=..., timeout=2)`; connects on first use."""
 
     def __init__(self, url: str, password: str | None = None, timeout: float = 2.0) -> None:
@@ -88,9 +69,7 @@ class RedisProbe:
     # the guard ----------------------------------------------------------------------------
     def read(self, *args: Any) -> Any:
         """Send one allow-listed read command, e.g. `read("DBSIZE")`, `read("CONFIG", "GET", "x")`."""
-        if not args or not is_read_only(args):
-            raise WriteRefused(f"examday never sends {' '.join(map(str, args[:2])) or 'nothing'} to Redis:"
-                               " only read-only commands are allowed", dependency=DEPENDENCY)
+        refuse_unless_read_only(args)
         client = self._redis
         return self._guard(str(args[0]), lambda: client.execute_command(*args))
 
@@ -116,30 +95,3 @@ class RedisProbe:
         started = time.perf_counter()
         self.read("PING")
         return (time.perf_counter() - started) * 1000
-
-    def info(self, section: str | None = None) -> dict[str, Any]:
-        return self.read("INFO", section) if section else self.read("INFO")  # type: ignore[no-any-return]
-
-    def rejected_connections(self) -> int:
-        return int(self.info("stats").get("rejected_connections", 0))
-
-    def config_get(self, parameter: str) -> str | None:
-        """A setting's value; from INFO when CONFIG is renamed or forbidden; None when unknown."""
-        try:
-            values = self.read("CONFIG", "GET", parameter)
-        except BadResponse:
-            return self._config_from_info(parameter)
-        if parameter in values:
-            return str(values[parameter])
-        return self._config_from_info(parameter)
-
-    def _config_from_info(self, parameter: str) -> str | None:
-        if parameter not in _CONFIG_IN_INFO:
-            return None
-        section, field = _CONFIG_IN_INFO[parameter]
-        value = self.info(section).get(field)
-        if value is None:
-            return None
-        if parameter == "appendonly":
-            return "yes" if str(value) == "1" else "no"
-        return str(value)

@@ -9,6 +9,8 @@ series and the plot show exactly when it was in effect.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import itertools
 import statistics
 import threading
 import time
@@ -21,7 +23,7 @@ from typing import Any
 from examday.rehearsal.plot import FaultWindow
 from examday.rehearsal.results import LoadResult, SecondStats
 from examday.rehearsal.runner import Limits, run_students
-from examday.rehearsal.schedule import Step, merge, session_burst, steady_answering
+from examday.rehearsal.schedule import Step, merge, session_burst, steady_answering, submit_spike
 from examday.rehearsal.students import Account
 from examday.rehearsal.target import Target
 
@@ -92,6 +94,15 @@ def _now() -> dt.datetime:
 
 
 JOIN_WITHIN_S = 5.0  # the students' session burst at the start of every drill
+HAND_IN_WITHIN_S = 2.0  # and their submits once the drill is over
+
+
+def client_addresses(rehearsal: Any, count: int) -> list[str]:
+    """One address per student from [rehearsal] client_network (none when it is unset)."""
+    if rehearsal.client_network is None:
+        return []
+    hosts = ipaddress.ip_network(rehearsal.client_network, strict=False).hosts()
+    return [str(address) for address in itertools.islice(hosts, count)]
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ class Drills:
     accounts: list[Account]
     engine: Any  # rehearsal.faults.Engine
     progress: bool
+    flow: Any = None  # StudentFlowConfig; None: the real platform's shapes
+    prefix: str = "/v1"
 
     def run(self, fault: Callable[[], AbstractContextManager[Any]], label: str, hold_s: float,
             late_joiners: bool = False, settle_s: float = 0.0) -> DrillRun:
@@ -112,19 +125,22 @@ class Drills:
         total = 2 * steady + hold_s + settle_s
         limits = Limits(concurrency=64, max_requests=self.rehearsal.max_requests, max_duration_s=total + 60)
         load = partial(run_students, self.target, self.plan(steady, hold_s, total, late_joiners), self.accounts,
-                       exam_code=self.rehearsal.exam_code, limits=limits, progress=self.progress)
+                       prefix=self.prefix, flow=self.flow, addresses=client_addresses(self.rehearsal, len(self.accounts)),
+                       limits=limits, progress=self.progress)
         return run_drill(load, fault, label, fault_at_s=steady, hold_s=hold_s)
 
     def plan(self, steady: float, hold_s: float, total: float, late_joiners: bool) -> list[Step]:
         """Everyone joins in a burst and answers steadily; with `late_joiners`, half the students sign in
-        while the fault is in effect ("auth still works" needs logins then) and answer from then on."""
+        while the fault is in effect ("auth still works" needs logins then) and answer from then on.
+        At the end every student hands in: the platform lets a student open a second ACTIVE session,
+        so a drill that left its sessions open would make the next one (and POST-INT-01) see two."""
         students, rate = len(self.accounts), self.rehearsal.answer_rate_per_s
         early = students // 2 if late_joiners else students
         plan = merge(session_burst(early, JOIN_WITHIN_S, seed=1),
                      steady_answering(early, rate, total - JOIN_WITHIN_S, seed=2, start_s=JOIN_WITHIN_S))
-        if not late_joiners:
-            return plan
-        joined = steady + hold_s / 2 + 1
-        late = merge(session_burst(students - early, hold_s / 2, seed=3, start_s=steady + 1),
-                     steady_answering(students - early, rate / 2, total - joined, seed=4, start_s=joined))
-        return merge(plan, [Step(s.at, s.student + early, s.action) for s in late])
+        if late_joiners:
+            joined = steady + hold_s / 2 + 1
+            late = merge(session_burst(students - early, hold_s / 2, seed=3, start_s=steady + 1),
+                         steady_answering(students - early, rate / 2, total - joined, seed=4, start_s=joined))
+            plan = merge(plan, [Step(s.at, s.student + early, s.action) for s in late])
+        return merge(plan, submit_spike(students, HAND_IN_WITHIN_S, seed=5, start_s=total))

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import uvloop
 from rich.console import Console
 
+from examday.config import StudentFlowConfig
 from examday.rehearsal.dispatch import Dispatcher
 from examday.rehearsal.progress import LoadProgress
 from examday.rehearsal.recorder import Recorder
@@ -37,7 +38,7 @@ MAX_CONCURRENCY = 10_000
 MAX_REQUESTS = 10_000_000
 MAX_DURATION_S = 24 * 3600.0
 # Requests a JOIN step makes when all goes well: login, exam list, create session, read state.
-REQUESTS_PER_JOIN = 4
+REQUESTS_PER_JOIN = 3  # sign in, create the session, read it
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,12 @@ def run_requests(target: Target, send_at: Sequence[float], request: FixedRequest
 
 
 def run_students(target: Target, plan: Sequence[Step], accounts: Sequence[Account], *, prefix: str = "/v1",
-                 exam_code: str | None = None, seed: int = 0, limits: Limits = Limits(),
-                 progress: Console | bool = True) -> LoadResult:
-    """Play ``plan`` with student ``i`` logged in as ``accounts[i]``; the result carries the answer ledger."""
-    return _run_sync(load_students(target, plan, accounts, prefix=prefix, exam_code=exam_code, seed=seed,
-                                   limits=limits, progress=progress))
+                 flow: StudentFlowConfig | None = None, addresses: Sequence[str] = (), seed: int = 0,
+                 limits: Limits = Limits(), progress: Console | bool = True) -> LoadResult:
+    """Play ``plan`` with student ``i`` logged in as ``accounts[i]`` (from ``addresses[i]``, when given);
+    the result carries the answer ledger."""
+    return _run_sync(load_students(target, plan, accounts, prefix=prefix, flow=flow, addresses=addresses,
+                                   seed=seed, limits=limits, progress=progress))
 
 
 async def load_requests(target: Target, send_at: Sequence[float], request: FixedRequest = FixedRequest(), *,
@@ -101,13 +103,16 @@ async def load_requests(target: Target, send_at: Sequence[float], request: Fixed
 
 
 async def load_students(target: Target, plan: Sequence[Step], accounts: Sequence[Account], *,
-                        prefix: str = "/v1", exam_code: str | None = None, seed: int = 0,
+                        prefix: str = "/v1", flow: StudentFlowConfig | None = None,
+                        addresses: Sequence[str] = (), seed: int = 0,
                         limits: Limits = Limits(), progress: Console | bool = True) -> LoadResult:
     needed = max((step.student for step in plan), default=-1) + 1
     if needed > len(accounts):
         raise ValueError(f"the plan has {needed} students but only {len(accounts)} accounts were given")
     ledger, notes = AnswerLedger(), Counter[str]()
-    students = [Student(number, accounts[number], seed, exam_code, ledger, notes) for number in range(needed)]
+    shapes = flow or StudentFlowConfig()
+    students = [Student(number, accounts[number], seed, shapes, ledger, notes,
+                        addresses[number] if number < len(addresses) else None) for number in range(needed)]
 
     async def work(dispatcher: Dispatcher) -> None:
         await play(plan, students, Api(dispatcher, target, prefix), dispatcher.recorder.started)

@@ -1,11 +1,8 @@
 """Simulated students against the platform's sessions API, and the ledger of what the server acknowledged.
 
-Endpoints (sandbox/backend/app/routes): ``POST {prefix}/auth/login`` ->
-``access_token``; ``GET {prefix}/exams``; ``POST {prefix}/sessions``
-``{"exam_id", "mode"}`` (201 created, 200 resumed); ``GET
-{prefix}/sessions/{id}/state`` (questions with their options, answers so far);
-``POST {prefix}/sessions/{id}/answers`` ``{"question_id", "selected_index"}``
-(idempotent); ``POST {prefix}/sessions/{id}/submit`` (idempotent).
+The API's shapes come from ``[flow]`` (examday.student_flow), the one description the canary
+uses too: sign in, create a session (its id is kept: the platform has no way to list one's
+sessions), read it, answer, read it again as a reloaded page does, submit.
 
 A student's steps run one after another, as a person's clicks do: a step due
 while the previous one is still waiting for the server waits too, and its
@@ -29,13 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from examday.config import StudentFlowConfig
 from examday.rehearsal.dispatch import Dispatcher
 from examday.rehearsal.schedule import Action, Step
 from examday.rehearsal.target import Target
 from examday.rehearsal.wire import Job, encode_request
-
-ACTIVE = "ACTIVE"
-
+from examday.student_flow import FlowError, SessionView, field_at, render, session_view
 
 @dataclass(frozen=True)
 class Account:
@@ -86,6 +82,11 @@ class AnswerLedger:
         return sum(1 for qid in question_ids if (session_id, qid) in self.acknowledged
                    and (qid not in stored or not self.accepts(session_id, qid, stored[qid])))
 
+    def unanswered_in(self, session_id: str, answered: dict[str, bool]) -> int:
+        """Acknowledged answers whose question a student's view of the session shows unanswered."""
+        return sum(1 for (sid, qid), value in self.acknowledged.items()
+                   if sid == session_id and value is not None and not answered.get(qid))
+
 
 class Api:
     """The sessions API as one student's browser calls it, through the run's dispatcher."""
@@ -97,41 +98,44 @@ class Api:
         self._sequence = 0
 
     async def call(self, method: str, path: str, at: float, token: str | None = None,
-                   body: dict[str, Any] | None = None) -> Reply:
+                   body: dict[str, Any] | None = None, forwarded_for: str | None = None) -> Reply:
+        """``path`` as [flow] writes it: under the prefix unless it starts with "/"."""
         self._sequence += 1
         headers = {"X-Request-ID": f"examday-load-{self._sequence}", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
         data = None
         if body is not None or method == "POST":
             data = json.dumps(body or {}).encode()
             headers["Content-Type"] = "application/json"
-        job = await self.dispatcher.request(at, encode_request(method, self.prefix + path, self.host, headers, data))
+        full = path if path.startswith("/") else f"{self.prefix}/{path}"
+        job = await self.dispatcher.request(at, encode_request(method, full, self.host, headers, data))
         return Reply(job.status, job.failure, _json(job), job.done_at)
 
 
-@dataclass(frozen=True)
-class Question:
-    question_id: str
-    options: int
-
-
 class Student:
-    """One account working through an exam. ``act`` runs one planned step; steps never overlap."""
+    """One account working through an exam. ``act`` runs one planned step; steps never overlap.
 
-    def __init__(self, number: int, account: Account, seed: int, exam_code: str | None,
-                 ledger: AnswerLedger, notes: Counter[str]) -> None:
+    ``address``, when given, is sent as X-Forwarded-For: each simulated student has its own
+    client address, as students in an exam hall do, for a backend that trusts the forwarded
+    address from where the load comes (the platform's limits are per address).
+    """
+
+    def __init__(self, number: int, account: Account, seed: int, flow: StudentFlowConfig,
+                 ledger: AnswerLedger, notes: Counter[str], address: str | None = None) -> None:
         self.number = number
         self.account = account
-        self.exam_code = exam_code
+        self.flow = flow
+        self.address = address
         self.ledger = ledger
         self.notes = notes
         self.rng = random.Random(f"student:{seed}:{number}")
         self.lock = asyncio.Lock()
         self.token: str | None = None
-        self.exam_id: str | None = None
         self.session_id: str | None = None
-        self.questions: list[Question] = []
+        self.questions: list[str] = []
         self.chosen: dict[str, int | None] = {}
         self.finished = False
 
@@ -144,66 +148,64 @@ class Student:
                 ready_at = await self._join(api, at)
                 if ready_at is not None and step.action is not Action.JOIN:
                     await _ACTIONS[step.action](self, api, ready_at)
-            except (KeyError, TypeError, ValueError) as error:
+            except (FlowError, KeyError, TypeError, ValueError) as error:
                 # A body of an unexpected shape ends this student's step, not the whole run.
                 self.notes[f"{step.action.value} failed: unexpected answer ({type(error).__name__}: {error})"] += 1
-                self.session_id = None
+                self.questions = []
 
-    # -- joining: log in, find the exam, create or resume the session, read it ---------------------
+    async def _call(self, api: Api, method: str, path: str, at: float, body: Any = None) -> Reply:
+        return await api.call(method, path, at, self.token, body, forwarded_for=self.address)
+
+    def _values(self, **more: Any) -> dict[str, Any]:
+        return {"username": self.account.username, "password": self.account.password,
+                "session_id": self.session_id, **more}
+
+    # -- joining: sign in, create the session (once: its id is kept), read it ----------------------
 
     async def _join(self, api: Api, at: float) -> float | None:
         """The time the next request may go (now, if already joined); None if joining failed."""
-        if self.session_id is not None:
-            return at
-        for stage in (self._login, self._find_exam, self._open_session, self._read_state):
-            next_at = await stage(api, at)
-            if next_at is None:
-                return None
-            at = next_at  # the next request follows at once: no think time inside a step
+        for needed, stage in ((self.token is None, self._login), (self.session_id is None, self._open_session),
+                              (not self.questions, self._read_session)):
+            if needed:
+                next_at = await stage(api, at)
+                if next_at is None:
+                    return None
+                at = next_at  # the next request follows at once: no think time inside a step
         return at
 
     async def _login(self, api: Api, at: float) -> float | None:
-        if self.token is not None:
-            return at
-        body = {"username": self.account.username, "password": self.account.password}
-        reply = await api.call("POST", "/auth/login", at, body=body)
-        token = reply.body.get("access_token") if reply.ok and isinstance(reply.body, dict) else None
-        if not isinstance(token, str):
+        reply = await self._call(api, "POST", self.flow.login_path, at, render(self.flow.login_body, self._values()))
+        if not reply.ok:
             self._failed("login", reply)
             return None
-        self.token = token
-        return reply.done_at
-
-    async def _find_exam(self, api: Api, at: float) -> float | None:
-        if self.exam_id is not None:
-            return at
-        reply = await api.call("GET", "/exams", at, self.token)
-        exams = reply.body if reply.ok and isinstance(reply.body, list) else []
-        wanted = [e for e in exams if isinstance(e, dict) and (self.exam_code is None or e.get("code") == self.exam_code)]
-        if not wanted:
-            why = None if not reply.ok else f"no exam {self.exam_code!r} listed" if self.exam_code else "no exam listed"
-            self._failed("find exam", reply, why)
-            return None
-        self.exam_id = str(wanted[0]["id"])
+        self.token = str(field_at(reply.body, self.flow.token_field, "sign in"))
         return reply.done_at
 
     async def _open_session(self, api: Api, at: float) -> float | None:
-        reply = await api.call("POST", "/sessions", at, self.token, {"exam_id": self.exam_id, "mode": "EXAM"})
-        if not (reply.ok and isinstance(reply.body, dict) and reply.body.get("status") == ACTIVE):
+        reply = await self._call(api, "POST", self.flow.create_path, at, render(self.flow.create_body, {}))
+        if not reply.ok:
             self._failed("create session", reply)
             return None
-        self.session_id = str(reply.body["id"])
+        self.session_id = str(field_at(reply.body, self.flow.session_id_field, "create a session"))
         self.ledger.sessions[self.account.username] = self.session_id
         return reply.done_at
 
-    async def _read_state(self, api: Api, at: float) -> float | None:
-        reply = await api.call("GET", f"/sessions/{self.session_id}/state", at, self.token)
-        if not (reply.ok and isinstance(reply.body, dict)):
-            self._failed("read state", reply)
+    async def _read_session(self, api: Api, at: float) -> float | None:
+        view, done_at = await self._view(api, at, "read session")
+        if view is None:
             return None
-        self.questions = [Question(str(q["question_id"]), len(q["options"])) for q in reply.body.get("questions", [])]
-        self.chosen = _stored_answers(reply.body)
-        return reply.done_at
+        self.questions = view.questions
+        self.chosen = {qid: self.ledger.acknowledged.get((view.session_id, qid)) for qid in view.questions}
+        return done_at
+
+    async def _view(self, api: Api, at: float, stage: str) -> tuple[SessionView | None, float]:
+        session_id = self.session_id
+        assert session_id is not None
+        reply = await self._call(api, "GET", render(self.flow.view_path, self._values()), at)
+        if not reply.ok:
+            self._failed(stage, reply)
+            return None, reply.done_at
+        return session_view(session_id, reply.body, self.flow), reply.done_at
 
     # -- the steps after joining ---------------------------------------------------------------------
 
@@ -211,60 +213,60 @@ class Student:
         if not self.questions:
             self.notes["answer skipped: the session has no questions"] += 1
             return
-        question, value = self._next_answer()
+        question_id, value = self._next_answer()
         session_id = self.session_id
         assert session_id is not None
-        body = {"question_id": question.question_id, "selected_index": value}
-        reply = await api.call("POST", f"/sessions/{session_id}/answers", at, self.token, body)
+        values = self._values(question_id=question_id, choice=value)
+        reply = await self._call(api, "POST", render(self.flow.answer_path, values), at,
+                                 render(self.flow.answer_body, values))
         if reply.ok:
-            self.ledger.acknowledge(session_id, question.question_id, value)
-            self.chosen[question.question_id] = value
+            self.ledger.acknowledge(session_id, question_id, value)
+            self.chosen[question_id] = value
         elif reply.failure is not None:
-            self.ledger.unsure(session_id, question.question_id, value)  # it may have been stored
+            self.ledger.unsure(session_id, question_id, value)  # it may have been stored
             self._failed("answer", reply)
         else:
             self._failed("answer", reply)
 
     async def _resume(self, api: Api, at: float) -> None:
-        """Read the session again, as a reloaded page does, and check our acknowledged answers are in it."""
-        session_id = self.session_id
-        assert session_id is not None
-        reply = await api.call("GET", f"/sessions/{session_id}/state", at, self.token)
-        if not (reply.ok and isinstance(reply.body, dict)):
-            self._failed("resume", reply)
+        """Read the session again, as a reloaded page does, and check our acknowledged answers show in it."""
+        view, _ = await self._view(api, at, "resume")
+        if view is None:
             return
-        question_ids = [q.question_id for q in self.questions]
-        missing = self.ledger.missing_from(session_id, question_ids, _stored_answers(reply.body))
+        missing = self.ledger.unanswered_in(view.session_id, view.answered)
         if missing:
             self.notes["acknowledged answers missing on resume"] += missing
 
     async def _submit(self, api: Api, at: float) -> None:
         session_id = self.session_id
         assert session_id is not None
-        reply = await api.call("POST", f"/sessions/{session_id}/submit", at, self.token)
+        reply = await self._call(api, "POST", render(self.flow.submit_path, self._values()), at)
         if reply.ok and isinstance(reply.body, dict):
             self.ledger.submitted[session_id] = str(reply.body.get("status"))
             self.finished = True
         else:
             self._failed("submit", reply)
 
-    def _next_answer(self) -> tuple[Question, int]:
+    def _next_answer(self) -> tuple[str, int]:
         """The first unanswered question; once all are answered, a changed answer to a random one."""
-        for question in self.questions:
-            if self.chosen.get(question.question_id) is None:
-                return question, self.rng.randrange(question.options)
-        question = self.rng.choice(self.questions)
-        others = [i for i in range(question.options) if i != self.chosen.get(question.question_id)]
-        return question, self.rng.choice(others or [0])
+        choices = self.flow.choices
+        for question_id in self.questions:
+            if self.chosen.get(question_id) is None:
+                return question_id, self.rng.randrange(choices)
+        question_id = self.rng.choice(self.questions)
+        others = [i for i in range(choices) if i != self.chosen.get(question_id)]
+        return question_id, self.rng.choice(others or [0])
 
     def _failed(self, stage: str, reply: Reply, why: str | None = None) -> None:
         """Note the failure; forget what a 401 or 404 says is gone, so the next step starts over."""
         self.notes[f"{stage} failed: {why or reply.failure or f'HTTP {reply.status}'}"] += 1
         if reply.status == 401:
-            self.token = None
-            self.session_id = None
-        elif reply.status in (404, 409) and stage != "login":
-            self.session_id = None  # gone, or no longer ACTIVE (expired): join again
+            self.token = None  # expired or revoked: sign in again, the session id is still ours
+        elif reply.status == 404 and stage != "login":
+            self.notes["sessions gone (404): a new one started"] += 1
+            self.session_id, self.questions = None, []
+        elif reply.status == 409 and stage != "login":
+            self.session_id, self.questions = None, []  # no longer ACTIVE (expired): start another
 
 
 _ACTIONS = {Action.ANSWER: Student._answer, Action.RESUME: Student._resume, Action.SUBMIT: Student._submit}
@@ -278,11 +280,6 @@ async def play(plan: Sequence[Step], students: Sequence[Student], api: Api, star
             if delay > 0:
                 await asyncio.sleep(delay)
             group.create_task(students[step.student].act(step, started + step.at, api))
-
-
-def _stored_answers(state: dict[str, Any]) -> dict[str, int | None]:
-    answers = state.get("answers") or []
-    return {str(a["question_id"]): a.get("selected_index") for a in answers if isinstance(a, dict)}
 
 
 def _json(job: Job) -> Any:

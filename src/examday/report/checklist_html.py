@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from examday.report.model import ItemRecord, RunRecord, iso_utc
-from examday.report.verdict import blocking_items
+from examday.report.verdict import INCOMPLETE_HINT, blocking_items, unchecked_items
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 EVIDENCE_CHARS = 1200  # per item on paper; results.json holds it all
@@ -40,6 +40,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .verdict-go { border-color: #1a7f37; background: #e6f4ea; }
 .verdict-waivers { border-color: #9a6700; background: #fff4d6; }
 .verdict-nogo { border-color: #b3261e; background: #fde7e7; }
+.verdict-incomplete { border-color: #8a4b00; background: #fdebd3; }
 table.items { table-layout: fixed; }
 table.items col.id { width: 24mm; } table.items col.title { width: 36mm; }
 table.items col.outcome { width: 20mm; } table.items col.evidence { width: auto; }
@@ -49,7 +50,8 @@ td { overflow-wrap: anywhere; }
 td.duration { text-align: right; white-space: nowrap; }
 .outcome { font-weight: bold; text-transform: uppercase; }
 .outcome-passed .outcome { color: #1a7f37; } .outcome-failed .outcome, .outcome-error .outcome { color: #b3261e; }
-.outcome-waived .outcome { color: #9a6700; } .outcome-skipped .outcome { color: #555; }
+.outcome-waived .outcome { color: #9a6700; } .outcome-skipped .outcome { color: #8a4b00; }
+.outcome-not_applicable .outcome { color: #555; }
 tr.failure td { background: #fdf0f0; }
 tr.figure svg { max-width: 100%; height: auto; }
 .runbook, .note { color: #555; font-size: 8.5pt; }
@@ -137,6 +139,10 @@ def _verdict_block(run: RunRecord) -> str:
     if blocking:
         lines.append("<p>Blocking:</p><ul>" + "".join(
             f"<li><b>{_e(i.id)}</b> {_e(i.title)}: {_e(i.message or i.outcome)}</li>" for i in blocking) + "</ul>")
+    unchecked = unchecked_items(run.items)
+    if unchecked:
+        lines.append(f"<p>Not checked ({_e(INCOMPLETE_HINT)}):</p><ul>" + "".join(
+            f"<li><b>{_e(i.id)}</b> {_e(i.title)}: {_e(i.message)}</li>" for i in unchecked) + "</ul>")
     waived = [i for i in run.items if i.outcome == "waived"]
     if waived:
         lines.append("<p>Waived:</p><ul>" + "".join(
@@ -154,13 +160,17 @@ def _items_table(run: RunRecord) -> str:
     return head + "".join(_item_rows(item) for item in run.items) + "</table>"
 
 
+SKIP_LABEL = {"skipped": "not checked", "not_applicable": "not applicable"}
+
+
 def _item_rows(item: ItemRecord) -> str:
     variant = _variant(item.nodeid)
     title = _e(item.title) + (f" <span class=\"mono\">[{_e(variant)}]</span>" if variant else "")
     runbook = f'<div class="runbook">{_e(item.runbook)}</div>' if item.runbook else ""
     outcome = f'<span class="outcome">{_e(item.outcome)}</span>'
     # A skip's reason sits where the evidence would be; failures get a full-width row below.
-    reason = f'<div class="note">skipped: {_e(item.message)}</div>' if item.outcome == "skipped" else ""
+    reason = (f'<div class="note">{SKIP_LABEL[item.outcome]}: {_e(item.message)}</div>'
+              if item.outcome in SKIP_LABEL else "")
     row = (f'<tr class="item outcome-{_e(item.outcome)}" data-item-id="{_e(item.id)}">'
            f'<td class="id">{_e(item.id)}</td><td>{title}{runbook}</td><td>{outcome}</td>'
            f"<td>{reason}{_evidence_cell(item.evidence) if item.evidence or not reason else ''}</td>"
@@ -205,16 +215,20 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _sign_cell(item: ItemRecord) -> str:
     parts = []
     if item.attestation:
-        a = item.attestation
-        parts.append(f"<b>Attested</b> by {_e(a.get('by'))}, {_e(a.get('at'))}: {_e(a.get('note'))}"
-                     + _evidence_ref(a.get("evidence")) + _expiry(a.get("expires")))
+        parts.append(_statement("Attested", item.attestation, "note"))
     elif item.manual:
         parts.append('<span class="note">not attested</span>')
+    if item.declaration:
+        parts.append(_statement("Declared not applicable", item.declaration, "justification"))
     if item.waiver:
-        w = item.waiver
-        parts.append(f"<b>Waived</b> by {_e(w.get('by'))}, {_e(w.get('at'))}: {_e(w.get('justification'))}"
-                     + _evidence_ref(w.get("evidence")) + _expiry(w.get("expires")))
+        parts.append(_statement("Waived", item.waiver, "justification"))
     return "<br>".join(parts)
+
+
+def _statement(label: str, statement: dict[str, Any], why: str) -> str:
+    """An attestation, declaration or waiver: who, when, why, its evidence and expiry."""
+    return (f"<b>{_e(label)}</b> by {_e(statement.get('by'))}, {_e(statement.get('at'))}: {_e(statement.get(why))}"
+            + _evidence_ref(statement.get("evidence")) + _expiry(statement.get("expires")))
 
 
 def _evidence_ref(evidence: dict[str, Any] | None) -> str:

@@ -3,7 +3,8 @@
 Written from the RunRecord (already redacted) rather than by pytest's own
 --junitxml, so it never sees a raw value and agrees with the other files. A
 waived failure is a <skipped type="waived">: CI treats it as not failing, as
-the verdict does.
+the verdict does. A not applicable item is a <skipped type="not_applicable">; a
+plain <skipped> is an item not checked (the run is INCOMPLETE).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def render_junit_xml(run: RunRecord) -> str:
         "tests": str(len(run.items)),
         "failures": str(counts["failed"]),
         "errors": str(counts["error"]),
-        "skipped": str(counts["skipped"] + counts["waived"]),
+        "skipped": str(counts["skipped"] + counts["not_applicable"] + counts["waived"]),
         "time": f"{(run.ended_at - run.started_at).total_seconds():.3f}",
         "timestamp": iso_utc(run.started_at),
         "hostname": run.host or "unknown",
@@ -53,6 +54,8 @@ def _testcase(suite: ET.Element, item: ItemRecord) -> None:
              ("examday_evidence", json.dumps(item.evidence, sort_keys=True, ensure_ascii=False))]
     if item.attestation:
         pairs.append(("examday_attestation", json.dumps(item.attestation, sort_keys=True, ensure_ascii=False)))
+    if item.declaration:
+        pairs.append(("examday_not_applicable", json.dumps(item.declaration, sort_keys=True, ensure_ascii=False)))
     if item.waiver:
         pairs.append(("examday_waiver", json.dumps(item.waiver, sort_keys=True, ensure_ascii=False)))
     _properties(case, pairs)
@@ -63,5 +66,7 @@ def _testcase(suite: ET.Element, item: ItemRecord) -> None:
         ET.SubElement(case, "error", {"message": item.message}).text = detail
     elif item.outcome == "skipped":
         ET.SubElement(case, "skipped", {"message": item.message})
+    elif item.outcome == "not_applicable":
+        ET.SubElement(case, "skipped", {"type": "not_applicable", "message": item.message})
     elif item.outcome == "waived":
         ET.SubElement(case, "skipped", {"type": "waived", "message": item.message}).text = detail

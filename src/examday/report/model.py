@@ -12,8 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["passed", "failed", "skipped", "waived", "error"]
-OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "skipped", "waived", "error")
+# "skipped": not checked (an automated one makes the run INCOMPLETE; a manual one is unattested).
+# "not_applicable": not checked for a reason the target declares (message and declaration say it).
+Outcome = Literal["passed", "failed", "skipped", "not_applicable", "waived", "error"]
+OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "skipped", "not_applicable", "waived", "error")
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ItemRecord:
     evidence: dict[str, Any] = field(default_factory=dict)
     attestation: dict[str, Any] | None = None
     waiver: dict[str, Any] | None = None
+    declaration: dict[str, Any] | None = None  # the target's [[not_applicable]] entry that covered it
     duration_s: float = 0.0
     figures: dict[str, str] = field(default_factory=dict)  # name -> <svg>, shown under the item
 

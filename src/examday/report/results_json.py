@@ -3,8 +3,9 @@
 The statement (in-toto Attestation Framework, Statement v1, predicate
 test-result v0.1) names the record's other files as its subject, by sha256,
 and sums the run up as PASSED (GO), WARNED (GO WITH WAIVERS) or FAILED
-(NO-GO). Each ID is listed once, under its worst outcome; skipped items are
-in neither list (the item list above the statement has them, with reasons).
+(NO-GO, and INCOMPLETE: a run that did not check everything passed nothing as a
+whole). Each ID is listed once, under its worst outcome; skipped and not applicable
+items are in no list (the item list above the statement has them, with reasons).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from examday.report.verdict import Verdict
 SCHEMA = "examday.results/v1"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
-RESULT_OF_VERDICT = {Verdict.GO: "PASSED", Verdict.GO_WITH_WAIVERS: "WARNED", Verdict.NO_GO: "FAILED"}
-_SEVERITY = {"failed": 3, "error": 3, "waived": 2, "passed": 1, "skipped": 0}
+RESULT_OF_VERDICT = {Verdict.GO: "PASSED", Verdict.GO_WITH_WAIVERS: "WARNED", Verdict.INCOMPLETE: "FAILED",
+                     Verdict.NO_GO: "FAILED"}
+_SEVERITY = {"failed": 3, "error": 3, "waived": 2, "passed": 1, "skipped": 0, "not_applicable": 0}
 
 
 def test_result_statement(run: RunRecord, subject_digests: dict[str, str]) -> dict[str, Any]:

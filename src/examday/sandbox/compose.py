@@ -45,7 +45,10 @@ class Compose:
         self.env = {**host_defaults(), **read_env_file(paths.compose_env), **os.environ}
 
     def argv(self, *args: str) -> list[str]:
-        return [*compose_command(), "-p", PROJECT_NAME, "-f", str(self.paths.compose_file), *args]
+        faulted = self.paths.faulted_compose_file
+        compose_file = faulted if faulted.exists() else self.paths.compose_file
+        return [*compose_command(), "-p", PROJECT_NAME, "-f", str(compose_file),
+                "--project-directory", str(self.paths.root), *args]
 
     def run(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:
@@ -73,8 +76,8 @@ class Compose:
 
     def down(self, volumes: bool = False) -> None:
         # every profile, so optional services (simulated students) go too
-        self.run("--profile", "during", "down", "--remove-orphans", *(["-v"] if volumes else []),
-                 timeout=180)
+        self.run("--profile", "during", "--profile", "staging", "down", "--remove-orphans",
+                 *(["-v"] if volumes else []), timeout=180)
 
     def stop(self, *services: str) -> None:
         self.run("stop", "-t", "10", *services)

@@ -16,14 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from examday.probes.capacity import uvicorn_trees
 from examday.probes.host import ProcessInfo
 from examday.sandbox import pki
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import API_HOST, CONTAINERS
 from examday.sandbox.lifecycle import Sandbox, reload_proxy
-from examday.sandbox.stages import apply_stage
+from examday.sandbox.stages import apply_stage, set_flag, wait_for_flag_caches
 from examday.sandbox.state import read_env_file, write_env_file
+from examday.sandbox.timeline import STAGES
 
 Undo = dict[str, Any]
 WORKER_REPLACEMENT_SECONDS = 10
@@ -64,19 +67,148 @@ def _redis_cli(sandbox: Sandbox, *args: str) -> str:
 
 
 # -- the faults ---------------------------------------------------------------------
+def _restart_backend(sandbox: Sandbox) -> None:
+    """Recreate the backend when its compose configuration changed (env file, variables)."""
+    # Compose refuses to start it while a dependency is unhealthy, as after a drill that froze
+    # the database or stopped Redis (the health check has yet to pass again).
+    sandbox.wait_healthy(sandbox.platform(), services=("postgres", "redis"))
+    sandbox.compose.up("backend")
+    sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+
+
+def _set_backend_knobs(sandbox: Sandbox, updates: dict[str, str | None]) -> None:
+    sandbox.state.set_sandbox_faults_env(updates)
+    _restart_backend(sandbox)
+
+
 def _exam_mode_off(sandbox: Sandbox) -> Undo:
-    stage = sandbox.state.stage()
-    sandbox.state.set_platform_env({"EXAM_MODE": "false"})
-    if stage in ("freeze", "during"):  # the stage had it applied: revert it live too
-        sandbox.compose.up("backend")
-        sandbox.wait_healthy(sandbox.platform(), services=("backend",))
+    # An operator switches exam mode off through the admin API (or the stage never had it on).
+    if set_flag(sandbox, "EXAM_MODE", False, "examday sandbox fault exam-mode-off"):
+        wait_for_flag_caches(sandbox)
     return {}
 
 
-def _worker_running(sandbox: Sandbox) -> Undo:
-    sandbox.state.set_platform_env({"SCHEDULED_JOBS_ENABLED": "true"})
-    sandbox.compose.up("worker")
+def _exam_mode_flag_off(sandbox: Sandbox) -> Undo:
+    # A stray admin sets the row false straight in the table mid-exam: no API, no audit user.
+    _psql(sandbox, "UPDATE system_flags SET value = false, updated_at = now(), updated_by = NULL, "
+                   "reason = 'manual UPDATE' WHERE key = 'EXAM_MODE'")
+    wait_for_flag_caches(sandbox)
     return {}
+
+
+def _freeze_updates_on(sandbox: Sandbox) -> Undo:
+    if set_flag(sandbox, "FREEZE_UPDATES", True, "examday sandbox fault freeze-updates-on"):
+        wait_for_flag_caches(sandbox)
+    return {}
+
+
+def _freeze_updates_off(sandbox: Sandbox, _undo: Undo) -> None:
+    if set_flag(sandbox, "FREEZE_UPDATES", False, "examday sandbox fault --clear freeze-updates-on"):
+        wait_for_flag_caches(sandbox)
+
+
+def _cron_job_enabled(sandbox: Sandbox) -> Undo:
+    # A job line back in the host's crontab (someone re-enabled it, or never commented it out).
+    sandbox.state.write_crontab(("revision_queue_regen",),
+                                backup="stale-backup" not in sandbox.state.faults())
+    return {}
+
+
+def _crontab_of_stage(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.state.write_crontab(STAGES[sandbox.state.stage()].enabled_jobs,
+                                backup="stale-backup" not in sandbox.state.faults())
+
+
+JOB_ARGV = ["python", "-m", "app.jobs.run", "revision_queue_regen"]
+JOB_PATTERN = "app.jobs.run revision_queue_regen"
+
+
+def _job_pids(sandbox: Sandbox) -> list[int]:
+    _code, output = sandbox.platform().exec("ops", ["pgrep", "-f", JOB_PATTERN])
+    return [int(pid) for pid in output.split() if pid.isdigit()]
+
+
+def _job_running(sandbox: Sandbox) -> Undo:
+    # A job started before exam mode went on and still running (held by the sandbox's
+    # SANDBOX_FAULT_JOB_HOLD_SECONDS knob): `ps` in the ops container shows its command line.
+    container = sandbox.platform().require("ops")
+    container.exec_run(["sh", "-c", "cd /app && exec " + " ".join(JOB_ARGV) + " >> /proc/1/fd/1 2>&1"],
+                       detach=True, environment={"SANDBOX_FAULT_JOB_HOLD_SECONDS": "7200",
+                                                 "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"})
+    deadline = time.monotonic() + 10
+    while not _job_pids(sandbox):
+        if time.monotonic() > deadline:
+            raise SandboxError("the job process did not start in the ops container",
+                               "see `examday sandbox logs ops`")
+        time.sleep(0.3)
+    return {"pids": _job_pids(sandbox)}
+
+
+def _job_stopped(sandbox: Sandbox, undo: Undo) -> None:
+    for pid in undo.get("pids", []):
+        sandbox.platform().exec("ops", ["kill", "-TERM", str(int(pid))])
+
+
+def _sessions_500(sandbox: Sandbox) -> Undo:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_SESSIONS_500": "true"})
+    return {}
+
+
+def _sessions_500_cleared(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_SESSIONS_500": None})
+
+
+def _handler_crashes(sandbox: Sandbox) -> Undo:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_CRASH_SHARE": "0.1"})
+    return {}
+
+
+def _handler_crashes_cleared(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_CRASH_SHARE": None})
+
+
+def _rate_limit_fails_closed(sandbox: Sandbox) -> Undo:
+    # Not a platform setting: with Redis down, every limited route answers 429.
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED": "true"})
+    return {}
+
+
+def _rate_limit_fails_open(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED": None})
+
+
+PROXY_FLAG_VARS = ("EXAMDAY_UVICORN_PROXY_HEADERS_FLAG", "EXAMDAY_UVICORN_FORWARDED_ALLOW_IPS_FLAG")
+
+
+def _no_proxy_headers(sandbox: Sandbox) -> Undo:
+    # uvicorn as the platform ships it: no --proxy-headers/--forwarded-allow-ips, so the
+    # client address is the proxy's and every student shares one login bucket.
+    _set_compose_vars(sandbox, {name: "" for name in PROXY_FLAG_VARS})
+    _restart_backend(sandbox)
+    return {}
+
+
+def _proxy_headers_back(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_compose_vars(sandbox, {name: None for name in PROXY_FLAG_VARS})
+    _restart_backend(sandbox)
+
+
+def _no_log_rotation(sandbox: Sandbox) -> Undo:
+    # json-file with no size limit, as the platform ships it. Docker has no "unlimited"
+    # value for max-size, so the option must go: the backend is recreated from a copy of
+    # the compose file without its logging options (sandbox/.state/docker-compose.faulted.yml).
+    config = yaml.safe_load(sandbox.paths.compose_file.read_text())
+    config["services"]["backend"]["logging"] = {"driver": "json-file"}
+    sandbox.paths.faulted_compose_file.write_text(
+        "# Written by the no-log-rotation fault: the backend without log rotation.\n"
+        + yaml.safe_dump(config, sort_keys=False))
+    _restart_backend(sandbox)
+    return {}
+
+
+def _log_rotation_back(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.paths.faulted_compose_file.unlink(missing_ok=True)
+    _restart_backend(sandbox)
 
 
 def _redis_down(sandbox: Sandbox) -> Undo:
@@ -90,16 +222,17 @@ def _redis_up(sandbox: Sandbox, _undo: Undo) -> None:
 
 
 def _stale_backup(sandbox: Sandbox) -> Undo:
-    # The job keeps running but its schedule is paused, and every dump is three days old:
+    # The host's backup line commented out of the crontab, and every dump three days old:
     # what a silently broken backup cron looks like.
-    sandbox.platform().exec_checked("backup", [
-        "sh", "-c", "touch /backups/.paused; for f in /backups/*.dump; do [ -e \"$f\" ] && "
-                    "touch -d '3 days ago' \"$f\"; done; true"])
+    sandbox.state.write_crontab(STAGES[sandbox.state.stage()].enabled_jobs, backup=False)
+    sandbox.platform().exec_checked("ops", [
+        "sh", "-c", "for f in /backups/backup_*.dump; do [ -e \"$f\" ] && touch -d '3 days ago' \"$f\"; done; true"])
     return {}
 
 
 def _fresh_backup(sandbox: Sandbox, _undo: Undo) -> None:
-    sandbox.platform().exec_checked("backup", ["sh", "-c", "rm -f /backups/.paused && backup-loop.sh once"])
+    sandbox.state.write_crontab(STAGES[sandbox.state.stage()].enabled_jobs, backup=True)
+    sandbox.platform().exec_checked("ops", ["/usr/local/bin/pg-backup.sh"])
 
 
 def _reissue_api_cert(sandbox: Sandbox, days: int) -> None:
@@ -132,19 +265,23 @@ def _dns_right(sandbox: Sandbox, _undo: Undo) -> None:
     _reload_dns(sandbox)
 
 
+LIMIT_VARS = ("EXAMDAY_BACKEND_MEM_LIMIT", "EXAMDAY_BACKEND_CPUS", "EXAMDAY_FRONTEND_MEM_LIMIT",
+              "EXAMDAY_FRONTEND_CPUS")
+
+
 def _no_limits(sandbox: Sandbox) -> Undo:
-    # 0 means "no limit" to Docker: the frontend is recreated without memory or CPU caps.
-    _set_compose_vars(sandbox, {"EXAMDAY_FRONTEND_MEM_LIMIT": "0", "EXAMDAY_FRONTEND_CPUS": "0"})
-    sandbox.compose.up("frontend")
-    # healthy again: the fault is the missing limits, not a restarting frontend
-    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
+    # 0 means "no limit" to Docker: backend and frontend recreated without memory or CPU caps,
+    # as the platform's current compose file has them.
+    _set_compose_vars(sandbox, {name: "0" for name in LIMIT_VARS})
+    sandbox.compose.up("backend", "frontend")
+    sandbox.wait_healthy(sandbox.platform(), services=("backend", "frontend"))
     return {}
 
 
 def _limits_back(sandbox: Sandbox, _undo: Undo) -> None:
-    _set_compose_vars(sandbox, {"EXAMDAY_FRONTEND_MEM_LIMIT": None, "EXAMDAY_FRONTEND_CPUS": None})
-    sandbox.compose.up("frontend")
-    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
+    _set_compose_vars(sandbox, {name: None for name in LIMIT_VARS})
+    sandbox.compose.up("backend", "frontend")
+    sandbox.wait_healthy(sandbox.platform(), services=("backend", "frontend"))
 
 
 def _orphan_answers(sandbox: Sandbox) -> Undo:
@@ -154,9 +291,9 @@ def _orphan_answers(sandbox: Sandbox) -> Undo:
     _psql(sandbox, f"""
         SET session_replication_role = replica;
         INSERT INTO session_answers (session_id, question_id, selected_index, is_correct, answered_at,
-                                     changed_count, marked_for_review, created_at, updated_at)
-        SELECT '{session_id}', q.id, 0, false, now(), 0, false, now(), now()
-        FROM questions q ORDER BY q.position LIMIT 3;""")
+                                     changed_count, marked_for_review)
+        SELECT '{session_id}', q.id, 0, false, now(), 0, false
+        FROM questions q ORDER BY q.id LIMIT 3;""")
     return {"session_id": session_id}
 
 
@@ -166,19 +303,21 @@ def _orphans_removed(sandbox: Sandbox, undo: Undo) -> None:
 
 def _duplicate_submit(sandbox: Sandbox) -> Undo:
     row = _psql(sandbox, """
-        INSERT INTO attempt_events (event_type, event_ts, seq, session_id, user_id, payload_json)
-        SELECT 'SESSION_SUBMITTED', now(), 9999, s.id, s.user_id, '{"source": "duplicate"}'::jsonb
+        INSERT INTO attempt_events (event_type, event_ts, seq, session_id, user_id, payload_json, source)
+        SELECT 'SESSION_SUBMITTED', now(), 9999, s.id, s.user_id, '{"duplicate": true}'::jsonb, 'api'
         FROM test_sessions s WHERE s.status = 'SUBMITTED' ORDER BY s.submitted_at LIMIT 1
         RETURNING id, session_id""").strip()
     if not row:
         raise SandboxError("no SUBMITTED session to duplicate a submit for",
                            "seed the sandbox first (`examday sandbox reset`)")
     event_id, session_id = row.split("|")
-    return {"event_id": int(event_id), "session_id": session_id}
+    return {"event_id": str(uuid.UUID(event_id)), "session_id": session_id}
 
 
 def _duplicate_removed(sandbox: Sandbox, undo: Undo) -> None:
-    _psql(sandbox, f"DELETE FROM attempt_events WHERE id = {int(undo['event_id'])}")
+    # attempt_events is append-only by trigger; a sandbox repair goes around it (replica role).
+    _psql(sandbox, "SET session_replication_role = replica; "
+                   f"DELETE FROM attempt_events WHERE id = '{uuid.UUID(undo['event_id'])}'")
 
 
 def _answer_after_submit(sandbox: Sandbox) -> Undo:
@@ -186,26 +325,24 @@ def _answer_after_submit(sandbox: Sandbox) -> Undo:
     # ten minutes after the submit.
     row = _psql(sandbox, """
         WITH target AS (
-            SELECT a.session_id, a.question_id, a.answered_at, a.updated_at FROM session_answers a
+            SELECT a.session_id, a.question_id, a.answered_at FROM session_answers a
             JOIN test_sessions s ON s.id = a.session_id
             WHERE s.status = 'SUBMITTED' AND a.selected_index IS NOT NULL
             ORDER BY s.submitted_at, a.question_id LIMIT 1)
-        UPDATE session_answers a SET answered_at = s.submitted_at + interval '10 minutes',
-                                     updated_at = s.submitted_at + interval '10 minutes'
+        UPDATE session_answers a SET answered_at = s.submitted_at + interval '10 minutes'
         FROM target t, test_sessions s
         WHERE a.session_id = t.session_id AND a.question_id = t.question_id AND s.id = t.session_id
-        RETURNING t.session_id, t.question_id, t.answered_at, t.updated_at""").strip()
+        RETURNING t.session_id, t.question_id, t.answered_at""").strip()
     if not row:
         raise SandboxError("no answered SUBMITTED session to write late into",
                            "seed the sandbox first (`examday sandbox reset`)")
-    session_id, question_id, answered_at, updated_at = row.split("|")
-    return {"session_id": session_id, "question_id": question_id, "answered_at": answered_at,
-            "updated_at": updated_at}
+    session_id, question_id, answered_at = row.split("|")
+    return {"session_id": session_id, "question_id": question_id, "answered_at": answered_at}
 
 
 def _late_answer_undone(sandbox: Sandbox, undo: Undo) -> None:
     _psql(sandbox, f"""
-        UPDATE session_answers SET answered_at = '{undo['answered_at']}', updated_at = '{undo['updated_at']}'
+        UPDATE session_answers SET answered_at = '{undo['answered_at']}'
         WHERE session_id = '{undo['session_id']}' AND question_id = '{undo['question_id']}'""")
 
 
@@ -245,34 +382,41 @@ def _backend_worker_killed(sandbox: Sandbox) -> Undo:
     if not workers:
         raise SandboxError("no uvicorn worker processes found in the backend", "is the backend running?")
     victim = workers[0]
+    killed_at = int(time.time())
     sandbox.platform().exec_checked("backend", ["kill", "-KILL", str(victim)])
-    return {"killed_pid": victim, "workers_before": len(workers)}
+    return {"killed_pid": victim, "workers_before": len(workers), "killed_at": killed_at}
 
 
 def _backend_workers_restored(sandbox: Sandbox, undo: Undo) -> None:
     # uvicorn's master replaces a dead worker itself within a second or so: give it that
     # time, and restart the container (which cuts every other worker's requests) only if not.
+    # Cleared means the replacement has started up too: a worker still starting when Redis
+    # goes away fails its start-up ping, and uvicorn's master then stops the whole backend.
     deadline = time.monotonic() + WORKER_REPLACEMENT_SECONDS
-    while len(_uvicorn_worker_pids(sandbox)) < int(undo["workers_before"]):
+    backend = sandbox.platform().require("backend")
+    while not (len(_uvicorn_worker_pids(sandbox)) >= int(undo["workers_before"])
+               and b"Application startup complete." in backend.logs(since=int(undo.get("killed_at", 0)))):
         if time.monotonic() > deadline:
-            sandbox.platform().require("backend").restart(timeout=20)
+            backend.restart(timeout=20)
             sandbox.wait_healthy(sandbox.platform(), services=("backend",))
             return
         time.sleep(0.5)
 
 
 def _ready_degraded(sandbox: Sandbox) -> Undo:
-    # Redis still answers PING but refuses every write: memory "full".
-    before = _redis_cli(sandbox, "config", "get", "maxmemory").split()[-1]
-    policy = _redis_cli(sandbox, "config", "get", "maxmemory-policy").split()[-1]
-    _redis_cli(sandbox, "config", "set", "maxmemory-policy", "noeviction")
-    _redis_cli(sandbox, "config", "set", "maxmemory", "1")
-    return {"maxmemory": before, "policy": policy}
+    # A backend deployed without REDIS_REQUIRED (as outside production), and Redis stopped:
+    # ready says "degraded" instead of "down".
+    sandbox.state.set_platform_env({"REDIS_REQUIRED": "false"})
+    _restart_backend(sandbox)
+    sandbox.compose.stop("redis")
+    return {}
 
 
-def _ready_restored(sandbox: Sandbox, undo: Undo) -> None:
-    _redis_cli(sandbox, "config", "set", "maxmemory", str(undo.get("maxmemory", "0")))
-    _redis_cli(sandbox, "config", "set", "maxmemory-policy", str(undo.get("policy", "noeviction")))
+def _ready_restored(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.compose.start("redis")
+    sandbox.wait_healthy(sandbox.platform(), services=("redis",))
+    sandbox.state.set_platform_env({"REDIS_REQUIRED": "true"})
+    _restart_backend(sandbox)
 
 
 LOCKER_APP = "examday-sandbox-fault"  # application_name of the fault's own database session
@@ -300,7 +444,9 @@ def _release_locks(sandbox: Sandbox) -> None:
 BURST_MARK = "examday-pool-pressure-burst"  # in the burst simulator's argv, to stop it by name
 BURST_ENV = {"SIMULATE_FIRST_STUDENT": "1", "SIMULATE_LAST_STUDENT": "60", "SIMULATE_CONCURRENCY": "60",
              "SIMULATE_RATE_PER_SECOND": "100", "SIMULATE_THINK_SECONDS": "0.2",
-             "SIMULATE_DURATION_SECONDS": "300"}
+             "SIMULATE_DURATION_SECONDS": "300",
+             # its own file: the burst's students are not the answering students
+             "SIMULATE_SESSIONS_FILE": "/var/lib/simulate/burst-sessions.json"}
 
 
 def _pool_pressure(sandbox: Sandbox) -> Undo:
@@ -392,23 +538,6 @@ def _alertmanager_receiver_back(sandbox: Sandbox, _undo: Undo) -> None:
     _reload_alertmanager(sandbox)
 
 
-def _restart_backend(sandbox: Sandbox) -> None:
-    sandbox.compose.up("backend")
-    sandbox.wait_healthy(sandbox.platform(), services=("backend",))
-
-
-def _rate_limit_fails_closed(sandbox: Sandbox) -> Undo:
-    # The misconfiguration the Redis drill exists for: with Redis down, every request is refused.
-    sandbox.state.set_platform_env({"RATE_LIMIT_FAIL_MODE": "closed"})
-    _restart_backend(sandbox)
-    return {}
-
-
-def _rate_limit_fails_open(sandbox: Sandbox, _undo: Undo) -> None:
-    sandbox.state.set_platform_env({"RATE_LIMIT_FAIL_MODE": "open"})
-    _restart_backend(sandbox)
-
-
 def _single_worker(sandbox: Sandbox) -> Undo:
     _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": "1"})
     _restart_backend(sandbox)
@@ -423,16 +552,32 @@ def _workers_back(sandbox: Sandbox, _undo: Undo) -> None:
 FAULTS: dict[str, Fault] = {
     f.name: f
     for f in (
-        Fault("exam-mode-off", "EXAM_MODE=false in the platform configuration (and live once applied)",
+        Fault("exam-mode-off", "exam mode switched off through the admin API (the EXAM_MODE flag false)",
               _exam_mode_off, _reapply_stage),
+        Fault("exam-mode-flag-off", "the EXAM_MODE row set false straight in system_flags, as a stray admin would",
+              _exam_mode_flag_off, _reapply_stage),
+        Fault("freeze-updates-on", "FREEZE_UPDATES on through the admin API: answer and submit answer 423",
+              _freeze_updates_on, _freeze_updates_off),
+        Fault("cron-job-enabled", "the revision_queue_regen job line back in the host's crontab",
+              _cron_job_enabled, _crontab_of_stage),
+        Fault("job-running", "`python -m app.jobs.run revision_queue_regen` running in the ops container "
+              "(started before exam mode, still going)", _job_running, _job_stopped),
         Fault("redis-down", f"{CONTAINERS['redis']} stopped", _redis_down, _redis_up),
-        Fault("worker-running", "scheduled jobs re-enabled and the background worker running",
-              _worker_running, _reapply_stage),
-        Fault("stale-backup", "backups three days old and the backup schedule paused", _stale_backup,
-              _fresh_backup),
+        Fault("stale-backup", "backups three days old and the backup line commented out of the crontab",
+              _stale_backup, _fresh_backup),
         Fault("cert-expiring", f"the certificate for {API_HOST} expires in 5 days", _cert_expiring, _cert_renewed),
         Fault("dns-wrong", f"DNS answers 127.0.0.2 for {API_HOST}", _dns_wrong, _dns_right),
-        Fault("no-limits", f"{CONTAINERS['frontend']} runs without memory and CPU limits", _no_limits, _limits_back),
+        Fault("no-limits", "backend and frontend run without memory and CPU limits (as the platform ships)",
+              _no_limits, _limits_back),
+        Fault("no-log-rotation", f"{CONTAINERS['backend']} logs to json-file without max-size (as the platform ships)",
+              _no_log_rotation, _log_rotation_back),
+        Fault("no-proxy-headers", "uvicorn without --proxy-headers/--forwarded-allow-ips (as the platform ships): "
+              "every client has the proxy's address, one login bucket for all", _no_proxy_headers,
+              _proxy_headers_back),
+        Fault("handler-crashes", "about 10% of API requests raise: 500 without X-Request-ID, status_code null",
+              _handler_crashes, _handler_crashes_cleared),
+        Fault("sessions-500", "creating a session and reading a timed session answer 500 (the platform's "
+              "current commit)", _sessions_500, _sessions_500_cleared),
         Fault("orphan-answers", "answers whose session does not exist", _orphan_answers, _orphans_removed),
         Fault("duplicate-submit", "a second SESSION_SUBMITTED event for one session",
               _duplicate_submit, _duplicate_removed),
@@ -450,11 +595,11 @@ FAULTS: dict[str, Fault] = {
               _exporter_down, _exporter_up),
         Fault("alertmanager-no-receiver", "Alertmanager's receiver has no integration: alerts go nowhere",
               _alertmanager_no_receiver, _alertmanager_receiver_back),
-        Fault("rate-limit-fails-closed", "RATE_LIMIT_FAIL_MODE=closed applied: with Redis down, requests get 503",
-              _rate_limit_fails_closed, _rate_limit_fails_open),
+        Fault("rate-limit-fails-closed", "SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED: with Redis down, limited "
+              "routes answer 429", _rate_limit_fails_closed, _rate_limit_fails_open),
         Fault("single-worker", "the backend runs one uvicorn worker (UVICORN_WORKERS=1)", _single_worker,
               _workers_back),
-        Fault("ready-degraded", "Redis refuses writes (maxmemory reached): ready reports degraded",
+        Fault("ready-degraded", "REDIS_REQUIRED=false applied and Redis stopped: ready reports degraded",
               _ready_degraded, _ready_restored),
     )
 }
@@ -475,10 +620,25 @@ def inject(sandbox: Sandbox, name: str) -> Fault:
                            f"clear it first: `examday sandbox fault --clear {name}`")
     sandbox.require_own_stack(sandbox.platform())
     sandbox.report(f"injecting {name}: {fault.summary}")
-    undo = fault.apply(sandbox)
+    try:
+        undo = fault.apply(sandbox)
+    except BaseException:
+        _undo_half_applied(sandbox, fault)
+        raise
     active[name] = {"since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "undo": undo}
     sandbox.state.save_faults(active)
     return fault
+
+
+def _undo_half_applied(sandbox: Sandbox, fault: Fault) -> None:
+    """A fault whose apply failed part way (a recreate that timed out after its variables were
+    written) is not recorded as active, so nothing else would undo what it changed: try now."""
+    sandbox.report(f"{fault.name} did not apply; undoing what it changed")
+    try:
+        fault.clear(sandbox, {})
+    except Exception as error:  # noqa: BLE001 - the apply's own error is the one to show
+        sandbox.report(f"undoing {fault.name} failed too ({type(error).__name__}: {error}): "
+                       "`examday sandbox reset` starts afresh")
 
 
 def clear(sandbox: Sandbox, name: str | None = None) -> list[str]:

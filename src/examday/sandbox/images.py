@@ -58,7 +58,8 @@ IMAGES: tuple[ImageSpec, ...] = (
               keeps_previous=True),
     ImageSpec(f"{IMAGE_PREFIX}/frontend:local", "frontend", ("images/frontend", "frontend"), keeps_previous=True),
     ImageSpec(f"{IMAGE_PREFIX}/proxy:local", "proxy", ("images/proxy",)),
-    ImageSpec(f"{IMAGE_PREFIX}/backup:local", "backup", ("images/backup",)),
+    # The operator's host: the backend image plus cron and the PostgreSQL client.
+    ImageSpec(f"{IMAGE_PREFIX}/ops:local", "ops", ("images/ops",), parent=f"{IMAGE_PREFIX}/backend:local"),
     ImageSpec(f"{IMAGE_PREFIX}/dns:local", "dns", ("images/dns",)),
     ImageSpec(f"{IMAGE_PREFIX}/observability:local", "observability", ("images/observability",)),
 )

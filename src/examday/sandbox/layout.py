@@ -8,6 +8,10 @@ from pathlib import Path
 PROJECT_NAME = "examday-sandbox"
 DOMAIN = "exam.localhost"
 API_HOST = f"api.{DOMAIN}"
+STAGING_API_HOST = f"staging.api.{DOMAIN}"
+OPERATOR_EMAIL = f"operator@{DOMAIN}"
+UNVERIFIED_EMAIL = f"unverified@{DOMAIN}"
+CANARY_EMAIL = f"student200@{DOMAIN}"
 IMAGE_PREFIX = "examday-sandbox"
 BASE_IMAGE = f"{IMAGE_PREFIX}/base:bookworm"
 RUNTIME_IMAGE = f"{IMAGE_PREFIX}/runtime:bookworm"
@@ -17,11 +21,15 @@ CONTAINERS: dict[str, str] = {
     "postgres": "exam_platform_postgres",
     "redis": "exam_platform_redis",
     "backend": "exam_platform_backend",
-    "worker": "exam_platform_worker",
     "frontend": "exam_platform_frontend",
     "proxy": "exam_platform_proxy",
-    "backup": "exam_platform_backup",
+    # Not a platform container: stands for the operator's host (its cron runs jobs and backups).
+    "ops": "examday_sandbox_ops",
     "dns": "exam_platform_dns",
+    # the staging twin (compose profile "staging", started by `up`)
+    "postgres_staging": "exam_platform_postgres_staging",
+    "redis_staging": "exam_platform_redis_staging",
+    "backend_staging": "exam_platform_backend_staging",
     # monitoring, as the platform's later versions run it
     "prometheus": "exam_platform_prometheus",
     "alertmanager": "exam_platform_alertmanager",
@@ -29,6 +37,10 @@ CONTAINERS: dict[str, str] = {
     "postgres_exporter": "exam_platform_postgres_exporter",
     "redis_exporter": "exam_platform_redis_exporter",
 }
+
+STAGING_SERVICES = ("postgres_staging", "redis_staging", "backend_staging")
+STAGING_PROFILE = "staging"
+OPS_CRONTAB_IN_CONTAINER = "/etc/cron.d/exam-platform"
 
 # Optional, not part of the platform: simulated students answering during the exam.
 STUDENTS_CONTAINER = "examday_sandbox_students"
@@ -39,8 +51,6 @@ PORTS: dict[str, int] = {
     "EXAMDAY_PORT_PROXY_ADMIN": 2019,
     "EXAMDAY_PORT_BACKEND": 8000,
     "EXAMDAY_PORT_FRONTEND": 3000,
-    "EXAMDAY_PORT_POSTGRES": 55432,
-    "EXAMDAY_PORT_REDIS": 56379,
     "EXAMDAY_PORT_DNS": 5353,
     "EXAMDAY_PORT_PROMETHEUS": 9090,
     "EXAMDAY_PORT_ALERTMANAGER": 9093,
@@ -61,6 +71,13 @@ class SandboxPaths:
     @property
     def compose_file(self) -> Path:
         return self.root / "docker-compose.yml"
+
+    @property
+    def faulted_compose_file(self) -> Path:
+        """A copy of the compose file that a fault changed beyond what a variable can (the
+        no-log-rotation fault drops the backend's logging options). While it exists, the
+        sandbox's own compose commands use it instead of compose_file."""
+        return self.state / "docker-compose.faulted.yml"
 
     @property
     def images(self) -> Path:
@@ -112,6 +129,66 @@ class SandboxPaths:
     def student_password(self) -> Path:
         """The seeded students' password, for examday.toml's [canary] password_file."""
         return self.state / "student-password"
+
+    @property
+    def operator_password(self) -> Path:
+        """The ADMIN operator@exam.localhost's password, a file with only the password."""
+        return self.state / "operator-password"
+
+    @property
+    def operator_token(self) -> Path:
+        """The operator's cached tokens (stages sign in once per 15 minutes, not per call)."""
+        return self.state / "operator-token.json"
+
+    @property
+    def sandbox_faults_env(self) -> Path:
+        """SANDBOX_FAULT_* knobs for the backend (empty unless a fault is on)."""
+        return self.state / "sandbox-faults.env"
+
+    @property
+    def crontab(self) -> Path:
+        """The operator's host crontab, mounted as /etc/cron.d/exam-platform in the ops container."""
+        return self.state / "ops" / "crontab"
+
+    @property
+    def staging_env(self) -> Path:
+        return self.state / "staging.env"
+
+    @property
+    def staging_secrets_env(self) -> Path:
+        return self.state / "staging-secrets.env"
+
+    @property
+    def exam_window(self) -> Path:
+        """The sandbox exam's starts_at/ends_at, moved by each stage."""
+        return self.state / "exam-window.toml"
+
+    @property
+    def staging_basic_auth(self) -> Path:
+        """`user:password` of the proxy's basic auth in front of the staging twin."""
+        return self.state / "staging-basic-auth"
+
+    @property
+    def dashboard_basic_auth(self) -> Path:
+        """`user:password` of the proxy's basic auth in front of Prometheus' UI (/prometheus/)."""
+        return self.state / "dashboard-basic-auth"
+
+    @property
+    def basic_auth_hashes(self) -> Path:
+        return self.state / "proxy" / "basic-auth-hashes.json"
+
+    @property
+    def restore_password(self) -> Path:
+        return self.state / "restore-password"
+
+    @property
+    def restore_dsn(self) -> Path:
+        """libpq DSN of the restore test's scratch database (host name inside the compose network)."""
+        return self.state / "restore-scratch-dsn"
+
+    @property
+    def schema_version(self) -> Path:
+        return self.root / "backend" / "app" / "schema_version.txt"
 
     @property
     def students_env(self) -> Path:

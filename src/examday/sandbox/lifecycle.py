@@ -8,6 +8,7 @@ down again (volumes kept), so no half-started sandbox is left behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -21,14 +22,27 @@ from examday.sandbox import pki
 from examday.sandbox.compose import Compose
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.images import ImageBuilder
-from examday.sandbox.layout import API_HOST, CONTAINERS, DOMAIN, PORTS, PROJECT_NAME, SandboxPaths
+from examday.sandbox.layout import (
+    API_HOST,
+    CANARY_EMAIL,
+    CONTAINERS,
+    DOMAIN,
+    OPERATOR_EMAIL,
+    PORTS,
+    PROJECT_NAME,
+    STAGING_API_HOST,
+    STAGING_PROFILE,
+    UNVERIFIED_EMAIL,
+    SandboxPaths,
+)
 from examday.sandbox.platform import RunningPlatform, ServiceState, docker_client, port_in_use
 from examday.sandbox.state import SandboxState, write_env_file
 from examday.sandbox.timeline import STAGES, expected_services
 
 Report = Callable[[str], None]
+DEAD_GRACE_SECONDS = 20
 HEALTH_TIMEOUT_SECONDS = 180
-SEED_STUDENTS = 200
+SEED_STUDENTS = 260
 
 
 def configured_ports() -> dict[str, int]:
@@ -68,24 +82,77 @@ class Sandbox:
         self._drop_volumes_made_by_another_checkout(platform)
         built = ImageBuilder(platform.client, self.paths, self.report).build_all()
         self.report(f"images: {len(built)} built" if built else "images: all up to date")
+        self._caddyfile_changed = self.state.write_caddyfile(*self._basic_auth_hashes(platform))
         try:
-            self.report("starting containers")
-            # Processes start with what the stage runs, not with what it merely configures.
-            self.state.set_platform_env(STAGES[self.state.stage()].running)
-            self.compose.up()
+            self._drop_database_of_another_schema(platform)
+            self.report("starting containers (with the staging twin)")
+            self.compose.up(profiles=(STAGING_PROFILE,))
             if self._caddyfile_changed and platform.state("proxy").status == "running":
                 reload_proxy(platform)
             self.wait_healthy(platform)
             self.seed(platform)
-            # The job's first dump may predate the schema and seed: take one of the seeded data.
-            platform.exec_checked("backup", ["backup-loop.sh", "once"])
-            self.state.set_volume_marker(postgres_volume_marker(platform))
+            self.seed(platform, service="backend_staging")
+            self.ensure_restore_scratch(platform)
+            # The hourly backup's first run may be an hour away: take one of the seeded data now.
+            platform.exec_checked("ops", ["/usr/local/bin/pg-backup.sh"])
+            marker = postgres_volume_marker(platform)
+            if marker != self.state.volume_marker():  # a new database: the kept session ids name none of its
+                self._forget_kept_sessions()
+            self.state.set_volume_marker(marker)
             self._back_to_stage()
         except BaseException:
             self.report("start failed: taking the half-started stack down (volumes kept)")
             self.compose.down()
             raise
         self.report(f"sandbox up in {time.monotonic() - started:.0f} s")
+
+    def _basic_auth_hashes(self, platform: RunningPlatform) -> tuple[str, str]:
+        """bcrypt hashes of the proxy's basic-auth passwords, made by Caddy itself (cached)."""
+        path = self.paths.basic_auth_hashes
+        cache: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        hashes = []
+        for source in (self.paths.staging_basic_auth, self.paths.dashboard_basic_auth):
+            password = self.state.basic_auth(source)[1]
+            key = hashlib.sha256(password.encode()).hexdigest()
+            if key not in cache:
+                output = platform.client.containers.run(
+                    "examday-sandbox/proxy:local", ["caddy", "hash-password", "--plaintext", password],
+                    remove=True, network_mode="none")
+                cache[key] = output.decode().strip().splitlines()[-1]
+            hashes.append(cache[key])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(cache))
+        path.chmod(0o600)
+        return hashes[0], hashes[1]
+
+    def _drop_database_of_another_schema(self, platform: RunningPlatform) -> None:
+        """A database volume of another schema version (an older sandbox) is recreated:
+        its seeded data is disposable and the backend refuses to start on it."""
+        if postgres_volume_marker(platform) is None:
+            return
+        self.compose.up("postgres")
+        self.wait_healthy(platform, services=("postgres",))
+        code, output = platform.exec("postgres", [
+            "psql", "-qAt", "-U", "exam_user", "-d", "exam_platform", "-c",
+            "SELECT CASE WHEN to_regclass('public.alembic_version') IS NULL THEN '' "
+            "ELSE (SELECT coalesce(max(version_num), '') FROM alembic_version) END"])
+        found = output.strip() if code == 0 else "unreadable"
+        wanted = self.paths.schema_version.read_text().strip()
+        if found not in ("", wanted):
+            self.report(f"database schema {found} is not {wanted}: recreating the data volumes")
+            self.compose.down(volumes=True)
+
+    def ensure_restore_scratch(self, platform: RunningPlatform) -> None:
+        """The restore test's scratch database, owned by restore_user (never the platform's own)."""
+        password = self.state.ensure_restore_credentials()
+        psql = ["psql", "-v", "ON_ERROR_STOP=1", "-qAt", "-U", "exam_user", "-d", "postgres", "-c"]
+        platform.exec_checked("postgres", [*psql, (
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'restore_user') THEN "
+            "CREATE ROLE restore_user LOGIN; END IF; END $$; "
+            f"ALTER ROLE restore_user LOGIN NOSUPERUSER NOCREATEDB PASSWORD '{password}'")])
+        exists = platform.exec_checked("postgres", [*psql, "SELECT 1 FROM pg_database WHERE datname = 'restore_scratch'"])
+        if not exists.strip():
+            platform.exec_checked("postgres", [*psql, "CREATE DATABASE restore_scratch OWNER restore_user"])
 
     def require_own_stack(self, platform: RunningPlatform) -> None:
         """Refuse to change a stack that another checkout started (its secrets are not ours)."""
@@ -114,27 +181,32 @@ class Sandbox:
         state = self.state
         state.ensure_secrets()
         state.ensure_platform_env()
-        self._caddyfile_changed = state.write_caddyfile()
-        if not state.dns_hosts():
+        state.ensure_staging_files()
+        if not self.paths.sandbox_faults_env.exists():
+            state.set_sandbox_faults_env({})
+        if not self.paths.crontab.exists():
+            state.write_crontab(STAGES[state.stage()].enabled_jobs)
+        if STAGING_API_HOST not in state.dns_hosts():
             state.write_dns_hosts()
         if not self.paths.alertmanager_config.exists():
             state.write_alertmanager_config()
-        for host in (API_HOST, DOMAIN):
+        for host in (API_HOST, DOMAIN, STAGING_API_HOST):
             if not (self.paths.certs_dir / f"{host}.pem").exists():
                 pki.issue_server_certificate(self.paths.ca_dir, self.paths.certs_dir, host)
-        if not state.credentials():
+        if "operator_password" not in state.credentials():
             state.write_credentials({
                 "student_password": secrets.token_urlsafe(12),
-                "admin_user": "admin",
-                "admin_password": secrets.token_urlsafe(12),
-                "students": [f"student{i:03d}" for i in range(1, SEED_STUDENTS + 1)],
-                "canary_student": "student200",
+                "operator_email": OPERATOR_EMAIL,
+                "operator_password": secrets.token_urlsafe(12),
+                "students": [f"student{i:03d}@{DOMAIN}" for i in range(1, SEED_STUDENTS + 1)],
+                "canary_student": CANARY_EMAIL,
+                "unverified_email": UNVERIFIED_EMAIL,
             })
-        state.ensure_student_password_file()
-        # The simulated students use the accounts that start with no session.
+        state.ensure_password_files()
+        # The simulated students have accounts of their own (see app/seed.py: one user per range).
         write_env_file(self.paths.students_env, {
             "SIMULATE_PASSWORD": state.credentials()["student_password"],
-            "SIMULATE_FIRST_STUDENT": "121", "SIMULATE_LAST_STUDENT": "199",
+            "SIMULATE_FIRST_STUDENT": "181", "SIMULATE_LAST_STUDENT": "199",
         }, "generated by examday sandbox; secret", 0o600)
 
     def _refuse_foreign_containers(self, platform: RunningPlatform) -> None:
@@ -163,7 +235,8 @@ class Sandbox:
     def wait_healthy(self, platform: RunningPlatform, services: tuple[str, ...] = (),
                      timeout: float = HEALTH_TIMEOUT_SECONDS) -> None:
         """Wait until `services` (default: all the stage expects) run and are healthy."""
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         while True:
             states = platform.states(list(services) or self.expected_services())
             waiting = [s for s in states if not s.ready]
@@ -171,7 +244,10 @@ class Sandbox:
                         + (f" (waiting: {', '.join(s.service for s in waiting)})" if waiting else ""))
             if not waiting:
                 return
-            dead = [s for s in waiting if s.status in ("exited", "dead", "missing")]
+            # Briefly missing or exited is normal while compose recreates a container (and a
+            # restart policy brings an exited one back): dead only after a grace period.
+            grace_over = time.monotonic() - started > DEAD_GRACE_SECONDS
+            dead = [s for s in waiting if s.status in ("exited", "dead", "missing")] if grace_over else []
             if dead or time.monotonic() > deadline:
                 raise SandboxError(self._unhealthy_message(platform, dead or waiting),
                                    "see `examday sandbox logs SERVICE`; fix, then `examday sandbox up`")
@@ -185,13 +261,13 @@ class Sandbox:
             lines.append(f"  {s.container}: {s.status}/{s.health or '-'}  {tail[-300:]}")
         return "\n".join(lines)
 
-    def seed(self, platform: RunningPlatform) -> dict[str, int]:
+    def seed(self, platform: RunningPlatform, service: str = "backend") -> dict[str, int]:
         credentials = self.state.credentials()
-        self.report(f"seeding demo data ({SEED_STUDENTS} students, 2 exams, sessions, answers)")
-        output = platform.exec_checked("backend", [
+        self.report(f"seeding {service} ({SEED_STUDENTS} students, the operator, a question bank, sessions)")
+        output = platform.exec_checked(service, [
             "python", "-m", "app.seed", "--students", str(SEED_STUDENTS),
             "--password", credentials["student_password"],
-            "--admin-password", credentials["admin_password"],
+            "--operator-password", credentials["operator_password"],
         ])
         return json.loads(output.strip().splitlines()[-1])
 
@@ -199,12 +275,22 @@ class Sandbox:
     def down(self, volumes: bool = False) -> None:
         self.report("stopping and removing the sandbox's containers")
         self.compose.down(volumes=volumes)
+        if volumes:
+            self._forget_kept_sessions()
+
+    def _forget_kept_sessions(self) -> None:
+        """The canary's and the simulated students' session ids name sessions of a database that is gone:
+        kept, they would read as lost sessions (REC-SES-01) or leave students in doubt."""
+        for path in (self.paths.state / "canary-memory.json", self.paths.state / "students" / "sessions.json",
+                     self.paths.state / "students" / "burst-sessions.json"):
+            path.unlink(missing_ok=True)
 
     def reset(self) -> None:
         """Back to a freshly seeded sandbox: data, stage and faults wiped; CA and secrets kept."""
         self.down(volumes=True)
         for path in (self.paths.stage_file, self.paths.faults_file, self.paths.platform_env,
-                     self.paths.dns_hosts):
+                     self.paths.dns_hosts, self.paths.sandbox_faults_env, self.paths.operator_token,
+                     self.paths.crontab):
             path.unlink(missing_ok=True)
         self.up()
 
@@ -236,8 +322,13 @@ def endpoints(paths: SandboxPaths) -> dict[str, str]:
         "site (through the proxy)": f"https://{DOMAIN}:{ports['EXAMDAY_PORT_HTTPS']}",
         "backend (direct)": f"http://127.0.0.1:{ports['EXAMDAY_PORT_BACKEND']}",
         "proxy admin": f"http://127.0.0.1:{ports['EXAMDAY_PORT_PROXY_ADMIN']}",
-        "postgres": f"127.0.0.1:{ports['EXAMDAY_PORT_POSTGRES']}",
-        "redis": f"127.0.0.1:{ports['EXAMDAY_PORT_REDIS']}",
+        "postgres / redis": "not published (as on the platform): docker exec exam_platform_postgres psql ...",
+        "staging (basic auth)": f"https://{STAGING_API_HOST}:{ports['EXAMDAY_PORT_HTTPS']} "
+                                f"({paths.staging_basic_auth})",
+        "dashboard (basic auth)": f"https://{DOMAIN}:{ports['EXAMDAY_PORT_HTTPS']}/prometheus/ "
+                                  f"({paths.dashboard_basic_auth})",
+        "operator (ADMIN)": f"{OPERATOR_EMAIL} ({paths.operator_password})",
+        "crontab (ops)": str(paths.crontab),
         "dns": f"127.0.0.1:{ports['EXAMDAY_PORT_DNS']} (udp/tcp)",
         "prometheus": f"http://127.0.0.1:{ports['EXAMDAY_PORT_PROMETHEUS']}",
         "alertmanager": f"http://127.0.0.1:{ports['EXAMDAY_PORT_ALERTMANAGER']}",

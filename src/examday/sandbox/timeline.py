@@ -1,21 +1,25 @@
-"""The runbook's timeline as data: what each sandbox stage configures and runs.
+"""The runbook's timeline as data: what each sandbox stage sets on the platform.
 
-Each stage is two platform configurations and a set of running services:
-- `configured`: what platform.env says, i.e. what the next restart applies;
-- `running`: what the backend and worker were last (re)started with;
-- whether the background worker runs, and whether simulated students answer.
-The day before (preexam) the runbook writes EXAM_MODE=true and disables the
-scheduled jobs but restarts nothing, so the live backend still runs in normal
-mode and the worker still runs. At the freeze the backend is restarted to apply
-it and the worker is stopped. After the exam both are reverted and applied.
+Stages change the platform the way its operators do: exam mode through the admin API
+(the system_flags row, applied by every worker within its 10 s cache, no restart), jobs
+through the host's crontab. FREEZE_UPDATES is off in every stage.
+
+preexam (the day before) already switches exam mode ON: the runbook's "Set EXAM_MODE=true"
+and "Verify EXAM_MODE is respected" are pre-exam items, and on the current platform the flag
+is applied within seconds, so there is no "configured but not yet applied" state left to
+model. Exam mode blocks only heavy admin work (imports, ranking, exports), not students.
+The job lines are commented out of the crontab from preexam on; the staging twin follows
+the production flag.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass
 
-NORMAL = {"EXAM_MODE": "false", "SCHEDULED_JOBS_ENABLED": "true"}
-EXAM = {"EXAM_MODE": "true", "SCHEDULED_JOBS_ENABLED": "false"}
+from examday.sandbox.state import JOB_KEYS
+
 STUDENTS_PROFILE = "during"
 
 
@@ -23,31 +27,48 @@ STUDENTS_PROFILE = "during"
 class Stage:
     name: str
     summary: str
-    configured: dict[str, str]
-    running: dict[str, str]
-    worker_runs: bool
+    exam_mode: bool
+    jobs_enabled: bool
     students_answer: bool
+
+    @property
+    def enabled_jobs(self) -> tuple[str, ...]:
+        return JOB_KEYS if self.jobs_enabled else ()
 
 
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in (
-        Stage("normal", "no exam scheduled: normal mode, background jobs run", NORMAL, NORMAL, True, False),
-        Stage("preexam", "the day before: EXAM_MODE=true and jobs disabled in the configuration, "
-              "not yet applied (backend in normal mode, worker still running)", EXAM, NORMAL, True, False),
-        Stage("freeze", "one hour before: backend restarted into exam mode, worker stopped",
-              EXAM, EXAM, False, False),
-        Stage("during", "exam live: as the freeze, with simulated students answering",
-              EXAM, EXAM, False, True),
-        Stage("postexam", "after: EXAM_MODE=false applied, background jobs running again",
-              NORMAL, NORMAL, True, False),
+        Stage("normal", "no exam scheduled: exam mode off, the job lines active in the crontab",
+              False, True, False),
+        Stage("preexam", "the day before: exam mode on (admin API), job lines commented out of the crontab",
+              True, False, False),
+        Stage("freeze", "one hour before: exam mode on, no job line, no job process", True, False, False),
+        Stage("during", "exam live: as the freeze, with simulated students answering", True, False, True),
+        Stage("postexam", "after: exam mode off, the job lines back in the crontab", False, True, False),
     )
 }
 
 
-
 def expected_services(stage_name: str, all_services: list[str]) -> list[str]:
-    """The services that should be up at this stage (the worker stops at the freeze)."""
+    """The services that should be up at this stage."""
     stage = STAGES.get(stage_name, STAGES["normal"])
-    expected = [s for s in all_services if s != "worker" or stage.worker_runs]
-    return expected + (["students"] if stage.students_answer else [])
+    return list(all_services) + (["students"] if stage.students_answer else [])
+
+
+# The sandbox's exam, as its stages see it: when it starts relative to the moment the stage is
+# applied (so a record names how long before the start it ran), and how long it lasts.
+EXAM_DURATION = dt.timedelta(hours=3)
+EXAM_STARTS_IN = {
+    "normal": dt.timedelta(days=7),
+    "preexam": dt.timedelta(hours=24),
+    "freeze": dt.timedelta(hours=1),
+    "during": -dt.timedelta(minutes=30),
+    "postexam": -(EXAM_DURATION + dt.timedelta(minutes=15)),
+}
+
+
+def exam_window(stage_name: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(starts_at, ends_at) of the sandbox's exam at this stage, to the second."""
+    starts = (now + EXAM_STARTS_IN.get(stage_name, EXAM_STARTS_IN["normal"])).replace(microsecond=0)
+    return starts, starts + EXAM_DURATION

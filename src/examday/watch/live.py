@@ -17,7 +17,8 @@ from examday.watch.charts import fraction_as_percent, milliseconds, percent
 from examday.watch.summary import RoundSummary
 
 SHOWN_ROUNDS = 15  # on screen; the trend page has them all
-COLOURS = {"GO": "green", "GO WITH WAIVERS": "yellow", "NO-GO": "red", "ERROR": "red", "INTERRUPTED": "dim"}
+COLOURS = {"GO": "green", "GO WITH WAIVERS": "yellow", "INCOMPLETE": "red", "NO-GO": "red", "ERROR": "red",
+           "INTERRUPTED": "dim"}
 COLUMNS = ("round", "time (UTC)", "verdict", "p95", "error rate", "pool", "max CPU", "max memory", "failed items")
 NUMERIC = {"round", "p95", "error rate", "pool"}
 

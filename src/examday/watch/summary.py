@@ -19,7 +19,7 @@ from examday.report.model import iso_utc
 # Verdicts of a round beyond the record's own (GO, GO WITH WAIVERS, NO-GO):
 ERROR = "ERROR"  # no record: the round crashed or timed out
 INTERRUPTED = "INTERRUPTED"  # cut short by the operator before pytest recorded anything: not a failure
-FAILING_VERDICTS = ("NO-GO", ERROR)
+FAILING_VERDICTS = ("NO-GO", "INCOMPLETE", ERROR)
 
 # Where each number lives in the during phase's evidence (checks/test_during.py).
 P95_ITEM, ERROR_RATE_ITEM, POOL_ITEM, RESOURCES_ITEM = "DUR-LAT-01", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02"

@@ -56,7 +56,7 @@ table.rounds td.notes { min-width: 12em; }
 .note { color: #555; font-size: 9pt; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; } }
 """
-VERDICT_CLASS = {"GO": "go", "GO WITH WAIVERS": "waivers", "NO-GO": "nogo", "ERROR": "error",
+VERDICT_CLASS = {"GO": "go", "GO WITH WAIVERS": "waivers", "INCOMPLETE": "nogo", "NO-GO": "nogo", "ERROR": "error",
                  "INTERRUPTED": "interrupted"}
 
 

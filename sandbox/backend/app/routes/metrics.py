@@ -1,4 +1,4 @@
-"""GET /metrics: Prometheus text format, summed over all uvicorn workers."""
+"""GET /metrics: this worker's own registry (no multiprocess mode)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Background jobs, started by cron on the operator's host: `python -m app.jobs.run KEY`."""
