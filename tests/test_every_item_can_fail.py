@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHECKS = REPO / "checks"
 
 KNOWN_GAPS = frozenset({
-    "FRZ-SYS-04", "POST-MET-01", "PRE-CAP-03", "PRE-CFG-02", "PRE-CFG-04", "PRE-INF-02", "REH-DBL-01", "REH-RST-01",
+    "REH-DBL-01",
 })
 
 

@@ -1,8 +1,9 @@
 """Items no fault table reaches, each made to fail for its own cause on the running sandbox.
 
 A state of the target, not a fault of the sandbox: a limit the measured value breaks (the
-measurement is real), a reading pointed where the thing it looks for is absent, a wrong
-password, a corrupt newest dump, a stopped staging backend. Each item runs alone (`-k`), and
+measurement is real), a reading pointed where the thing it looks for is absent (a database
+without the platform's schema, a proxy API nobody serves), a wrong password, a corrupt newest
+dump, a stopped staging backend. Each item runs alone (`-k`), and
 its message must name the cause (tests/seen_failing.py notes it for the coverage test).
 """
 
@@ -47,6 +48,12 @@ STATES = [
      {"logs": {"container": "frontend"}}, "did not appear in the backend's logs"),
     ("REC-OBS-01", "recovery", "test_request_id_traceable_in_logs",
      {"logs": {"container": "frontend"}}, "did not appear in the backend's logs"),
+    # the baseline read from a database without the platform's schema (a wrong [postgres] dbname)
+    ("FRZ-SYS-04", "freeze", "test_freeze_baseline_taken", {"postgres": {"dbname": "postgres"}},
+     "alembic_version"),
+    # the proxy's admin API where nothing listens: the bundle's proxy section cannot be captured
+    ("POST-MET-01", "postexam", "test_final_metrics_captured", {"proxy": {"admin_url": "http://127.0.0.1:9"}},
+     "not captured: proxy"),
     # Prometheus' own /metrics: samples, but none counting requests to the backend
     ("REC-OBS-02", "recovery", "test_metrics_count_a_request_of_ours",
      {"api": {"metrics_base_url": "http://127.0.0.1:9090"}}, "the metrics do not count requests"),

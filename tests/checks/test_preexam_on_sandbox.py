@@ -28,6 +28,10 @@ FAULT_FAILS: dict[str, dict[str, str | None]] = {
     "no-limits": {"PRE-CFG-06": "containers without limits"},
     "no-log-rotation": {"PRE-MON-02": "logs neither rotated nor shipped"},
     "no-proxy-headers": {"PRE-CFG-05": "bucket"},
+    "job-in-backend": {"PRE-CFG-04": "revision_queue_regen"},
+    "flag-cache-stuck": {"PRE-CFG-02": "reports exam mode false but its flag says true"},
+    "frontend-crashed": {"PRE-INF-02": "exam_platform_frontend"},
+    "previous-image-gone": {"PRE-CAP-03": "exam_platform_frontend"},
 }  # the monitoring faults: tests/checks/test_monitoring_on_sandbox.py
 
 

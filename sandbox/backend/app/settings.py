@@ -78,6 +78,13 @@ class Settings:
     fault_job_hold_seconds: int
 
 
+def _container_start() -> str:
+    """When this container's main process started (clock ticks since boot, /proc/1/stat field 22):
+    the same in every worker, new at each restart of the container."""
+    with open("/proc/1/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[19]
+
+
 def _normalise_prefix(prefix: str) -> str:
     prefix = "/" + prefix.strip("/")
     return "" if prefix == "/" else prefix
@@ -88,6 +95,9 @@ def load_settings() -> Settings:
     if not secret:
         raise SettingsError("JWT_SECRET is required")
     environment = env_str("ENVIRONMENT", "development").lower()
+    if env_bool("SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART", False):
+        # A platform that keeps its sign-ins in process memory: a restart signs every student out.
+        secret = f"{secret}:{_container_start()}"
     crash_share = env_float("SANDBOX_FAULT_CRASH_SHARE", 0.0)
     if not 0.0 <= crash_share <= 1.0:
         raise SettingsError(f"SANDBOX_FAULT_CRASH_SHARE must be between 0 and 1, got {crash_share}")

@@ -86,20 +86,21 @@ class AdminApi:
             time.sleep(min(10, float(reply.headers.get("retry-after", "5") or 5)))
 
     # -- flags -----------------------------------------------------------------------
-    def flag(self, key: str) -> dict[str, Any]:
-        reply = self.client.get(f"{API_PREFIX}/admin/system/{FLAG_PATHS[key]}",
-                                headers={"Authorization": f"Bearer {self.token()}"})
+    def _as_admin(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        reply = self.client.request(method, path, headers={"Authorization": f"Bearer {self.token()}"}, **kwargs)
+        if reply.status_code == 401:  # a cached token the backend no longer accepts: sign in afresh
+            self.paths.operator_token.unlink(missing_ok=True)
+            reply = self.client.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
+                                        **kwargs)
         if reply.status_code != 200:
-            raise SandboxError(f"GET {FLAG_PATHS[key]}: {reply.status_code} {reply.text[:200]}",
+            raise SandboxError(f"{method} {path}: {reply.status_code} {reply.text[:200]}",
                                "see `examday sandbox logs backend`")
         return reply.json()
 
+    def flag(self, key: str) -> dict[str, Any]:
+        return self._as_admin("GET", f"{API_PREFIX}/admin/system/{FLAG_PATHS[key]}")
+
     def set_flag(self, key: str, enabled: bool, reason: str) -> dict[str, Any]:
         phrase = ("ENABLE " if enabled else "DISABLE ") + PHRASES[key]
-        reply = self.client.post(f"{API_PREFIX}/admin/system/{FLAG_PATHS[key]}",
-                                 headers={"Authorization": f"Bearer {self.token()}"},
-                                 json={"enabled": enabled, "reason": reason, "confirmation_phrase": phrase})
-        if reply.status_code != 200:
-            raise SandboxError(f"POST {FLAG_PATHS[key]}: {reply.status_code} {reply.text[:200]}",
-                               "see `examday sandbox logs backend`")
-        return reply.json()
+        return self._as_admin("POST", f"{API_PREFIX}/admin/system/{FLAG_PATHS[key]}",
+                              json={"enabled": enabled, "reason": reason, "confirmation_phrase": phrase})

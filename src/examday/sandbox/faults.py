@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from examday.sandbox import pki
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import API_HOST, CONTAINERS
 from examday.sandbox.lifecycle import Sandbox, reload_proxy
-from examday.sandbox.stages import apply_stage, set_flag, wait_for_flag_caches
+from examday.sandbox.stages import admin_api, apply_stage, set_flag, wait_for_flag_caches
 from examday.sandbox.state import read_env_file, write_env_file
 from examday.sandbox.timeline import STAGES
 
@@ -123,30 +125,39 @@ JOB_ARGV = ["python", "-m", "app.jobs.run", "revision_queue_regen"]
 JOB_PATTERN = "app.jobs.run revision_queue_regen"
 
 
-def _job_pids(sandbox: Sandbox) -> list[int]:
-    _code, output = sandbox.platform().exec("ops", ["pgrep", "-f", JOB_PATTERN])
+def _job_pids(sandbox: Sandbox, service: str) -> list[int]:
+    _code, output = sandbox.platform().exec(service, ["pgrep", "-f", JOB_PATTERN])
     return [int(pid) for pid in output.split() if pid.isdigit()]
 
 
-def _job_running(sandbox: Sandbox) -> Undo:
-    # A job started before exam mode went on and still running (held by the sandbox's
-    # SANDBOX_FAULT_JOB_HOLD_SECONDS knob): `ps` in the ops container shows its command line.
-    container = sandbox.platform().require("ops")
+def _start_held_job(sandbox: Sandbox, service: str) -> Undo:
+    """A job started before exam mode went on and still running (held by the sandbox's
+    SANDBOX_FAULT_JOB_HOLD_SECONDS knob): `ps` in the container shows its command line."""
+    container = sandbox.platform().require(service)
     container.exec_run(["sh", "-c", "cd /app && exec " + " ".join(JOB_ARGV) + " >> /proc/1/fd/1 2>&1"],
                        detach=True, environment={"SANDBOX_FAULT_JOB_HOLD_SECONDS": "7200",
                                                  "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"})
     deadline = time.monotonic() + 10
-    while not _job_pids(sandbox):
+    while not _job_pids(sandbox, service):
         if time.monotonic() > deadline:
-            raise SandboxError("the job process did not start in the ops container",
-                               "see `examday sandbox logs ops`")
+            raise SandboxError(f"the job process did not start in the {service} container",
+                               f"see `examday sandbox logs {service}`")
         time.sleep(0.3)
-    return {"pids": _job_pids(sandbox)}
+    return {"service": service, "pids": _job_pids(sandbox, service)}
+
+
+def _job_running(sandbox: Sandbox) -> Undo:
+    return _start_held_job(sandbox, "ops")  # the host's cron started it
+
+
+def _job_in_backend(sandbox: Sandbox) -> Undo:
+    # What `docker compose exec backend python -m app.jobs.run KEY` from a crontab, or by hand, leaves.
+    return _start_held_job(sandbox, "backend")
 
 
 def _job_stopped(sandbox: Sandbox, undo: Undo) -> None:
     for pid in undo.get("pids", []):
-        sandbox.platform().exec("ops", ["kill", "-TERM", str(int(pid))])
+        sandbox.platform().exec(undo.get("service", "ops"), ["kill", "-TERM", str(int(pid))])
 
 
 def _sessions_500(sandbox: Sandbox) -> Undo:
@@ -538,6 +549,81 @@ def _alertmanager_receiver_back(sandbox: Sandbox, _undo: Undo) -> None:
     _reload_alertmanager(sandbox)
 
 
+FLAGS_CACHE_STUCK_SECONDS = "3600"
+
+
+def _flag_cache_stuck(sandbox: Sandbox) -> Undo:
+    # An operator raised SYSTEM_FLAGS_CACHE_TTL_SECONDS to an hour (a real setting of the
+    # platform), and exam mode went on by hand in system_flags: the workers keep the "off" they
+    # read. One worker, so that every worker is known to have read it (HTTP cannot pick one).
+    _psql(sandbox, "UPDATE system_flags SET value = false, updated_at = now(), updated_by = NULL, "
+                   "reason = 'manual UPDATE' WHERE key = 'EXAM_MODE'")
+    _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": "1"})
+    _set_backend_knobs(sandbox, {"SYSTEM_FLAGS_CACHE_TTL_SECONDS": FLAGS_CACHE_STUCK_SECONDS})
+    with admin_api(sandbox) as api:
+        if api.flag("EXAM_MODE")["enabled"] is not False:
+            raise SandboxError("the backend did not read exam mode off", "see `examday sandbox logs backend`")
+    _psql(sandbox, "UPDATE system_flags SET value = true, updated_at = now(), updated_by = NULL, "
+                   "reason = 'manual UPDATE' WHERE key = 'EXAM_MODE'")
+    return {}
+
+
+def _flag_cache_back(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": None})
+    _set_backend_knobs(sandbox, {"SYSTEM_FLAGS_CACHE_TTL_SECONDS": None})
+    # The row goes back to what the stage sets through the admin API (by the operator, with its reason).
+    _psql(sandbox, "UPDATE system_flags SET value = false WHERE key = 'EXAM_MODE'")
+    apply_stage(sandbox, sandbox.state.stage())
+
+
+def _frontend_crashed(sandbox: Sandbox) -> Undo:
+    # The container's main process dies (as an out-of-memory kill does): Docker's restart
+    # policy starts it again and counts one restart, which stays until the container is recreated.
+    container = sandbox.platform().require("frontend")
+    os.kill(int(container.attrs["State"]["Pid"]), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while sandbox.platform().state("frontend").restart_count < 1:
+        if time.monotonic() > deadline:
+            raise SandboxError("the frontend was not restarted by its restart policy",
+                               "see `docker inspect exam_platform_frontend`")
+        time.sleep(0.5)
+    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
+    return {}
+
+
+def _frontend_recreated(sandbox: Sandbox, _undo: Undo) -> None:
+    sandbox.compose.up("frontend", recreate=True)
+    sandbox.wait_healthy(sandbox.platform(), services=("frontend",))
+
+
+PREVIOUS_FRONTEND = "examday-sandbox/frontend:previous"
+HIDDEN_PREVIOUS_FRONTEND = "examday-sandbox-hidden/frontend:previous"  # another repository: not a rollback
+
+
+def _previous_image_gone(sandbox: Sandbox) -> Undo:
+    # `docker image prune -a` (or a deploy that did not keep the old tag) leaves no image to roll
+    # back to. The image is moved to another repository rather than deleted: a rebuild takes minutes.
+    images = sandbox.platform().client.images
+    images.get(PREVIOUS_FRONTEND).tag(HIDDEN_PREVIOUS_FRONTEND)
+    images.remove(PREVIOUS_FRONTEND)  # untags only: the hidden tag keeps the image
+    return {}
+
+
+def _previous_image_back(sandbox: Sandbox, _undo: Undo) -> None:
+    images = sandbox.platform().client.images
+    images.get(HIDDEN_PREVIOUS_FRONTEND).tag(PREVIOUS_FRONTEND)
+    images.remove(HIDDEN_PREVIOUS_FRONTEND)
+
+
+def _sign_ins_lost_on_restart(sandbox: Sandbox) -> Undo:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART": "true"})
+    return {}
+
+
+def _sign_ins_kept(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART": None})
+
+
 def _single_worker(sandbox: Sandbox) -> Undo:
     _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": "1"})
     _restart_backend(sandbox)
@@ -562,6 +648,14 @@ FAULTS: dict[str, Fault] = {
               _cron_job_enabled, _crontab_of_stage),
         Fault("job-running", "`python -m app.jobs.run revision_queue_regen` running in the ops container "
               "(started before exam mode, still going)", _job_running, _job_stopped),
+        Fault("job-in-backend", "`python -m app.jobs.run revision_queue_regen` running in the backend container "
+              "(`docker compose exec backend ...` from a crontab or by hand)", _job_in_backend, _job_stopped),
+        Fault("flag-cache-stuck", "SYSTEM_FLAGS_CACHE_TTL_SECONDS=3600 and exam mode set on by hand in "
+              "system_flags: the backend still runs with it off", _flag_cache_stuck, _flag_cache_back),
+        Fault("frontend-crashed", f"{CONTAINERS['frontend']}'s main process killed: restarted by its "
+              "restart policy, RestartCount 1", _frontend_crashed, _frontend_recreated),
+        Fault("previous-image-gone", f"no previous frontend image to roll back to ({PREVIOUS_FRONTEND} "
+              "pruned)", _previous_image_gone, _previous_image_back),
         Fault("redis-down", f"{CONTAINERS['redis']} stopped", _redis_down, _redis_up),
         Fault("stale-backup", "backups three days old and the backup line commented out of the crontab",
               _stale_backup, _fresh_backup),
@@ -597,6 +691,9 @@ FAULTS: dict[str, Fault] = {
               _alertmanager_no_receiver, _alertmanager_receiver_back),
         Fault("rate-limit-fails-closed", "SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED: with Redis down, limited "
               "routes answer 429", _rate_limit_fails_closed, _rate_limit_fails_open),
+        Fault("sign-ins-lost-on-restart", "SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART: tokens are signed with a "
+              "key new at each start of the backend, so a restart signs every student out",
+              _sign_ins_lost_on_restart, _sign_ins_kept),
         Fault("single-worker", "the backend runs one uvicorn worker (UVICORN_WORKERS=1)", _single_worker,
               _workers_back),
         Fault("ready-degraded", "REDIS_REQUIRED=false applied and Redis stopped: ready reports degraded",

@@ -152,7 +152,8 @@ class SandboxState:
             else:
                 values[key] = value
         write_env_file(self.paths.sandbox_faults_env, values,
-                       "SANDBOX_FAULT_* extensions switched on by examday sandbox faults (off when absent)")
+                       "SANDBOX_FAULT_* extensions and platform settings that examday sandbox faults "
+                       "change (off and the platform's default when absent)")
 
     # -- the operator's crontab -------------------------------------------------------
     def crontab(self) -> str:
