@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.backups import backup_container, restore_into
+from examday.facts.backups import backup_container, read_scratch, restore_into
 from examday.facts.certificates import required_valid_until
 from examday.facts.containers import find_containers
 from examday.facts.health import health_problem
+from examday.facts.scratch_database import scratch_refusal, target_identity
 from examday.facts.staging import StagingNotConfigured, staging_probe, staging_student, try_student_flow
 from examday.probes.dns import resolve
 from examday.probes.tls import inspect_certificate
@@ -80,7 +81,7 @@ def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
       impact=Impact.HIGH,
       remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
                   "a backup that does not restore is no backup.")
-def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, examday_config, evidence):
+def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, postgres, examday_config, evidence):
     scratch = examday_config.backup.restore_test_dsn()
     if scratch is None:
         pytest.skip("no scratch database configured for a restore test "
@@ -88,9 +89,13 @@ def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, 
     backups = request.getfixturevalue("backups")  # only once the drill is configured
     newest = backups.newest
     assert newest is not None, f"no backup at {backups.where}"
-    # The one write examday makes, and only into the scratch database the operator named.
-    restored, tables, error = restore_into(docker_engine, backup_container(examday_config), newest.path,
-                                           scratch.get_secret_value())
+    # The one write examday makes, and only into a scratch database that is provably not the target's.
+    where, dsn = backup_container(examday_config), scratch.get_secret_value()
+    reading = read_scratch(docker_engine, where, dsn)
+    evidence.record(**reading.as_evidence())
+    refusal = scratch_refusal(target_identity(postgres), reading)
+    assert refusal is None, refusal
+    restored, tables, error = restore_into(docker_engine, where, newest.path, dsn)
     evidence.record(file=newest.path, restored=restored, tables_after_restore=tables, error=error or None)
     assert restored, f"restoring {newest.path} failed: {error}"
     assert tables > 0, "the restore left no tables in the scratch database"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.scratch_database import MARK_SQL, SCRATCH_SQL, SEPARATOR, ScratchReading, parse_scratch_reading
 
 
 @dataclass(frozen=True)
@@ -110,20 +111,31 @@ def _run_here(argv: list[str], timeout: float, environment: dict[str, str] | Non
     return done.returncode, done.stdout + done.stderr
 
 
-def restore_into(docker: Any, container: str | None, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
-    """Restore the dump into the scratch database: (succeeded, tables there afterwards, error excerpt).
-
-    Runs where the dump is (its container, or this host). The DSN travels in the
-    environment, never on a command line that `ps` would show, nor in the returned excerpt.
-    """
-    script = ('pg_restore --clean --if-exists --no-owner --exit-on-error -d "$SCRATCH_DSN" "$1" && '
-              "psql -qAt -d \"$SCRATCH_DSN\" -c \"select count(*) from pg_tables where schemaname='public'\"")
-    argv = ["sh", "-c", script, "restore", path]
+def _run_with_dsn(docker: Any, container: str | None, argv: list[str], scratch_dsn: str,
+                  timeout: float) -> tuple[int, str]:
+    """Run where the dumps are (their container, or this host). The DSN travels in the
+    environment, never on a command line that `ps` would show."""
     if container is None:
-        exit_code, output = _run_here(argv, timeout=120, environment={"SCRATCH_DSN": scratch_dsn})
-    else:
-        result = docker.exec(container, argv, timeout=120, environment={"SCRATCH_DSN": scratch_dsn})
-        exit_code, output = result.exit_code, result.output
+        return _run_here(argv, timeout=timeout, environment={"SCRATCH_DSN": scratch_dsn})
+    result = docker.exec(container, argv, timeout=timeout, environment={"SCRATCH_DSN": scratch_dsn})
+    return result.exit_code, result.output
+
+
+def read_scratch(docker: Any, container: str | None, scratch_dsn: str) -> ScratchReading:
+    """Who the scratch database says it is, how many tables it holds, and its comment (reads only)."""
+    argv = ["sh", "-c", 'psql -qAt -F "$1" -d "$SCRATCH_DSN" -c "$2"', "scratch", SEPARATOR, SCRATCH_SQL]
+    exit_code, output = _run_with_dsn(docker, container, argv, scratch_dsn, timeout=30)
+    return parse_scratch_reading(exit_code, output, scratch_dsn)
+
+
+def restore_into(docker: Any, container: str | None, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
+    """Restore the dump into the scratch database (which `scratch_refusal` allowed) and mark it as
+    examday's: (succeeded, tables there afterwards, error excerpt without the DSN)."""
+    script = ('pg_restore --clean --if-exists --no-owner --exit-on-error -d "$SCRATCH_DSN" "$1" && '
+              'psql -qAt -d "$SCRATCH_DSN" -c "$2" && '
+              "psql -qAt -d \"$SCRATCH_DSN\" -c \"select count(*) from pg_tables where schemaname='public'\"")
+    argv = ["sh", "-c", script, "restore", path, MARK_SQL]
+    exit_code, output = _run_with_dsn(docker, container, argv, scratch_dsn, timeout=120)
     lines = output.strip().splitlines()
     tables = int(lines[-1]) if exit_code == 0 and lines and lines[-1].isdigit() else 0
     error = "" if exit_code == 0 else output.replace(scratch_dsn, "[dsn]")[-300:]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import docker.errors
 
+from examday.facts.scratch_database import SCRATCH_MARK
 from examday.sandbox import pki
 from examday.sandbox.compose import Compose
 from examday.sandbox.errors import SandboxError
@@ -153,6 +154,8 @@ class Sandbox:
         exists = platform.exec_checked("postgres", [*psql, "SELECT 1 FROM pg_database WHERE datname = 'restore_scratch'"])
         if not exists.strip():
             platform.exec_checked("postgres", [*psql, "CREATE DATABASE restore_scratch OWNER restore_user"])
+        # The operator's one-time mark: this database is examday's to overwrite (PRE-INF-08 checks it).
+        platform.exec_checked("postgres", [*psql, f"COMMENT ON DATABASE restore_scratch IS '{SCRATCH_MARK}'"])
 
     def require_own_stack(self, platform: RunningPlatform) -> None:
         """Refuse to change a stack that another checkout started (its secrets are not ours)."""
