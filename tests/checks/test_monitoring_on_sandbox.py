@@ -3,7 +3,10 @@ figures read from Prometheus (logs as the fallback)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -105,3 +108,43 @@ def test_during_figures_come_from_prometheus_and_fall_back_to_the_logs(exam_live
     [pool] = fallback.by_id("DUR-SYS-01")
     assert pool.outcome == "passed" and pool.evidence["usage"]["source"].startswith("pg_stat_activity")
     assert "Prometheus" in pool.evidence["usage"]["fallback_because"]
+
+
+@pytest.fixture
+def another_alertmanager() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on this machine that is not the sandbox's Alertmanager: it notes every request."""
+    seen: list[str] = []
+
+    class Noting(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Noting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+
+
+def test_a_copied_sandbox_toml_aimed_elsewhere_does_not_fire_the_test_alert(sandbox, tmp_path, another_alertmanager):
+    """kind = "sandbox" stays in a copy; the sandbox is told by its own containers, so nothing is sent."""
+    url, seen = another_alertmanager
+    run = monitoring(tmp_path, alertmanager={"url": url})
+    [alert] = run.by_id("PRE-MON-07")
+    assert alert.outcome == "skipped" and "--fire-test-alert" in alert.message, run.stdout[-2000:]
+    assert not [request for request in seen if request.startswith("POST")]
+
+
+def test_the_sandboxs_alertmanager_under_another_spelling_is_still_the_sandbox(settled, tmp_path):
+    run = monitoring(tmp_path, alertmanager={"url": "http://localhost:9093"})
+    assert run.by_id("PRE-MON-07")[0].outcome == "passed", run.stdout[-2000:]

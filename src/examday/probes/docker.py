@@ -52,6 +52,7 @@ class ContainerObservation:
     log_opts: dict[str, str]
     env: dict[str, str] = field(repr=False)  # holds secrets: callers redact before recording
     ip_addresses: tuple[str, ...] = ()  # on each network it is attached to
+    published_ports: tuple[tuple[str, int], ...] = ()  # (host address, host port) it publishes
 
     @property
     def is_running(self) -> bool:
@@ -379,7 +380,15 @@ def observe_container(attrs: dict[str, Any]) -> ContainerObservation:
         ip_addresses=tuple(sorted(
             network["IPAddress"] for network in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).values()
             if network.get("IPAddress"))),
+        published_ports=_published_ports(attrs),
     )
+
+
+def _published_ports(attrs: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    return tuple(sorted({(binding.get("HostIp") or "", int(binding["HostPort"]))
+                         for bindings in ports.values() for binding in (bindings or [])
+                         if str(binding.get("HostPort", "")).isdigit()}))
 
 
 def observe_resources(name: str, stats: dict[str, Any]) -> ResourceObservation:
