@@ -11,6 +11,7 @@ import typer
 
 from examday.cli.output import fail
 from examday.cli.target import TARGET_HELP, config_or_fail
+from examday.rehearsal.guard import drill_refusals
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DRILLS = {"redis": "redis_outage", "worker": "worker_killed", "restart": "backend_restart",
@@ -21,15 +22,18 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
              drill: Optional[list[str]] = typer.Option(None, "--drill", help=f"only these: {', '.join(DRILLS)}"),
              production: bool = typer.Option(False, "--i-know-this-is-production",
                                              help="allow the drills against a target of kind production"),
+             production_target: Optional[Path] = typer.Option(
+                 None, "--production-target", help="the production target's examday.toml: its containers are refused"),
              sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign the run's record")) -> None:
     """Play simulated students and the four fault drills; exit 1 if a promise broke (the record says which)."""
     config = config_or_fail(target)
-    if config.target.kind == "production" and not production:
-        fail(f"{config.target.name} is a production target: the drills stop Redis, kill and restart the backend "
-             "and load it. Rehearse on staging or the sandbox, or pass --i-know-this-is-production.")
     unknown = sorted(set(drill or []) - set(DRILLS))
     if unknown:
         fail(f"unknown drill {', '.join(unknown)}: choose from {', '.join(DRILLS)}")
+    refusals = drill_refusals(config, config_or_fail(production_target) if production_target else None,
+                              forced=production)
+    if refusals:
+        fail(f"refusing the drills against {config.target.name}: " + "; ".join(refusals))
     argv = [sys.executable, "-m", "pytest", str(REPO_ROOT / "checks"), "-m", "rehearsal", "-s", "-p",
             "no:cacheprovider", "--rootdir", str(REPO_ROOT)]
     if config.source_path:
@@ -38,6 +42,8 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
         argv += ["-k", " or ".join(DRILLS[name] for name in drill)]
     if production:
         argv.append("--i-know-this-is-production")
+    if production_target:
+        argv += ["--production-target", str(production_target)]
     if sign_key:
         argv += ["--sign-key", str(sign_key)]
     raise typer.Exit(subprocess.run(argv, cwd=REPO_ROOT).returncode)

@@ -857,6 +857,19 @@ class RehearsalConfig(PasswordFromEnvOrFile, Section):
     db_freeze_ms: Annotated[int, Field(ge=10, le=5000)] = 150
     db_freeze_period_ms: Annotated[int, Field(ge=20, le=10_000)] = 300
     max_requests: Annotated[int, Field(ge=1, le=10_000_000)] = 200_000
+    # The drills stop Redis, kill workers, restart the backend and freeze the database: the
+    # target's own file opts in, saying who allowed it and why (examday.rehearsal.guard).
+    allowed: bool = False
+    allowed_by: NonEmptyStr | None = None
+    allowed_because: NonEmptyStr | None = None
+
+    @model_validator(mode="after")
+    def _allowed_says_who_and_why(self) -> RehearsalConfig:
+        if self.allowed and not (self.allowed_by and self.allowed_because):
+            raise invalid("allowed_by and allowed_because beside allowed = true",
+                          "Say who allowed the drills on this target, and why.",
+                          problem="found allowed = true alone", key="allowed")
+        return self
 
     @model_validator(mode="after")
     def _freeze_shorter_than_its_period(self) -> RehearsalConfig:

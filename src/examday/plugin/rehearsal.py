@@ -1,40 +1,57 @@
-"""The rehearsal phase's guard and fixtures: load and fault drills, never on production unless forced.
+"""The rehearsal phase's guard and fixtures: load and fault drills, only where the target allows them.
 
-Selecting any `rehearsal` item against a target whose kind is "production" is
-a usage error before anything runs, unless the operator passes
---i-know-this-is-production. Load goes only to the target's own addresses
-([rehearsal] allowed_networks), every run capped in requests and time.
+Selecting any `rehearsal` item is a usage error before anything runs unless the target opts
+in, is not production (or --i-know-this-is-production), names every container the drills
+touch, and shares none with the production target given by --production-target
+(examday.rehearsal.guard). Load goes only to the target's own addresses ([rehearsal]
+allowed_networks), every run capped in requests and time.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from examday.config import ExamdayConfig, RehearsalConfig
+from examday.config import ConfigError, ExamdayConfig, RehearsalConfig, load_config
 from examday.plugin.fixtures import load_target_config
 from examday.plugin.items import phases_of
 
 FORCE_OPTION = "--i-know-this-is-production"
+PRODUCTION_TARGET_OPTION = "--production-target"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("examday").addoption(
-        FORCE_OPTION, action="store_true", dest="examday_production_drills",
-        help="allow the rehearsal phase (load and fault drills) against a target of kind production")
+    group = parser.getgroup("examday")
+    group.addoption(FORCE_OPTION, action="store_true", dest="examday_production_drills",
+                    help="allow the rehearsal phase (load and fault drills) against a target of kind production")
+    group.addoption(PRODUCTION_TARGET_OPTION, dest="examday_production_target", default=None, metavar="PATH",
+                    help="the production target's examday.toml: the drills refuse any container it names")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    drills = [item for item in session.items if "rehearsal" in phases_of(item)]
-    if not drills or session.config.getoption("examday_production_drills"):
+    from examday.rehearsal.guard import drill_refusals
+
+    if not any("rehearsal" in phases_of(item) for item in session.items):
         return
     config = load_target_config(session.config)
-    if config.target.kind == "production":
-        raise pytest.UsageError(
-            f"refusing the rehearsal phase against {config.target.name}, a production target: its drills stop "
-            f"Redis, kill and restart the backend and load it. Rehearse on staging or the sandbox, or pass "
-            f"{FORCE_OPTION} if this really is intended.")
+    refusals = drill_refusals(config, _production_target(session.config),
+                              forced=session.config.getoption("examday_production_drills"))
+    if refusals:
+        raise pytest.UsageError(f"refusing the rehearsal phase against {config.target.name}: its drills stop "
+                                "Redis, kill and restart the backend and freeze the database. "
+                                + "; ".join(refusals))
+
+
+def _production_target(config: pytest.Config) -> ExamdayConfig | None:
+    path = config.getoption("examday_production_target")
+    if path is None:
+        return None
+    try:
+        return load_config(Path(path))
+    except ConfigError as error:
+        raise pytest.UsageError(f"{PRODUCTION_TARGET_OPTION}: {error}") from None
 
 
 @pytest.fixture(scope="session")
