@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMDAY = Path(sys.executable).parent / "examday"
@@ -99,3 +100,27 @@ def allowed_signers(path: Path, *entries: tuple[str, Path]) -> Path:
         lines.append(f"{principal} {key_type} {key_data}\n")
     path.write_text("".join(lines))
     return path
+
+
+def planted_secrets(paths: Any) -> dict[str, str]:
+    """The sandbox's secrets that must appear in no file examday writes: name -> value."""
+    found = {"postgres password": paths.postgres_password.read_text().rstrip("\r\n")}
+    # production's secrets (the backend and the exporters read them) and the staging twin's own
+    for env_file in (paths.secrets_env, paths.staging_secrets_env):
+        for line in env_file.read_text().splitlines():
+            if "=" in line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                found[f"{env_file.name} {key}"] = value
+    return found
+
+
+def files_holding(folder: Path, planted: dict[str, str]) -> dict[str, list[str]]:
+    """Each file under `folder` that holds a planted value, with the names of those it holds."""
+    leaks = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        names = [name for name, value in planted.items() if value in text]
+        if names:
+            leaks[str(path.relative_to(folder))] = names
+    return leaks
+

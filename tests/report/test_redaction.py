@@ -37,8 +37,15 @@ def test_redaction_is_idempotent():
     assert redactor.text(once) == once and "abcdef123456" not in once
 
 
-def test_short_values_are_not_scrubbed_everywhere():
-    assert Redactor(["true", "5432"]).text("EXAM_MODE true on 5432") == "EXAM_MODE true on 5432"
+def test_a_short_known_secret_is_masked_as_a_whole_token_and_words_holding_it_are_left_alone():
+    redactor = Redactor(["pass1", "ab"])
+    text = 'login pass1 failed; password passing pass1word; {"pw": "pass1"}; key=ab; about tabs ab_c'
+    assert redactor.text(text) == (f'login {MASK} failed; password passing pass1word; {{"pw": "{MASK}"}}; '
+                                   f'key={MASK}; about tabs ab_c')
+
+
+def test_short_env_values_are_not_taken_for_secrets():
+    assert secrets_in_env({"EXAM_MODE": "true", "PGPORT": "5432", "JWT_SECRET": "s3"}, allowlist=[]) == set()
 
 
 def test_structured_values_are_redacted_and_secret_named_fields_masked():

@@ -25,7 +25,7 @@ from examday.probes.errors import ProbeError
 from examday.sandbox.layout import CONTAINERS, SandboxPaths
 from examday.sandbox.lifecycle import configured_ports
 from tests.report.chromium import render
-from tests.report.helpers import PLAIN_ENV, REPO, allowed_signers, examday, records_under
+from tests.report.helpers import PLAIN_ENV, REPO, allowed_signers, examday, planted_secrets, records_under
 
 pytestmark = [pytest.mark.sandbox]
 
@@ -59,15 +59,6 @@ class SandboxRuns:
     planted: dict[str, str]  # what must appear in no file: name -> value
     other_phases: list[Path]  # the records of freeze, during, postexam (its capture bundle) and recovery
     capture: Path  # an `examday capture` bundle
-
-
-def planted_secrets(paths: SandboxPaths) -> dict[str, str]:
-    found = {"postgres password": paths.postgres_password.read_text().rstrip("\r\n")}
-    for line in paths.secrets_env.read_text().splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            found[f"secrets.env {key}"] = value
-    return found
 
 
 def plant_tokens_in_backend_log() -> dict[str, str]:

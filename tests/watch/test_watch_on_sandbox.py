@@ -201,3 +201,13 @@ def test_a_round_pytest_refuses_stops_the_watch_with_exit_2(watch_targets, tmp_p
     assert done.returncode == EXIT_USAGE, done.stdout + done.stderr
     assert done.stderr.count("error:") == 1 and "cannot read the waiver file" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_no_planted_secret_appears_in_any_file_of_the_watch(watched):
+    """The rounds' records, their pytest output in logs/, the trend page and data."""
+    from examday.sandbox.layout import SandboxPaths
+    from tests.report.helpers import files_holding, planted_secrets
+
+    _done, folder, _seconds = watched
+    assert list((folder / "logs").glob("round-*.log"))
+    assert files_holding(folder, planted_secrets(SandboxPaths.default())) == {}

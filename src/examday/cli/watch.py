@@ -12,6 +12,8 @@ from rich.markup import escape
 from examday.cli.output import EXIT_INTERNAL, console, fail
 from examday.cli.target import TARGET_HELP, config_or_fail
 from examday.config import ExamdayConfig
+from examday.report.redaction import Redactor
+from examday.report.secret_sources import run_secrets
 from examday.watch.charts import Limits
 from examday.watch.durations import DurationError, format_duration, parse_duration
 from examday.watch.layout import WatchLayout, new_watch_layout
@@ -47,7 +49,7 @@ def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
     options = RoundOptions(target=config.source_path or Path("examday.toml").absolute(), timeout_s=timeout_s,
                            operator=operator, attestations=_absolute(attestations),
                            strict_attestations=strict_attestations, sign_key=_absolute(sign_key),
-                           waivers=_absolute(waivers))
+                           waivers=_absolute(waivers), redactor=Redactor(run_secrets(config)))
     info = _info(config, plan, options)
     layout = _layout(reports_dir or options.target.parent / "reports", config, info.started_at)
     try:

@@ -26,8 +26,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 MASK = "[redacted]"
-# Shorter values ("true", "5432", a user name) would mangle ordinary text when
-# replaced everywhere; they are not secrets worth the name either.
+# Env values shorter than this ("true", "5432", a user name) are not taken for secrets. A known
+# secret this short (a weak password in the config) is masked only as a whole token, so that
+# "pass1" masks `pass1` but leaves "password" and "passing" alone.
 MIN_SECRET_LENGTH = 6
 
 _SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "PEPPER", "SALT", "CREDENTIAL",
@@ -56,9 +57,12 @@ class Redactor:
     """Replaces known secret values and secret-looking patterns with [redacted]."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        variants = {v for secret in secrets if len(secret) >= MIN_SECRET_LENGTH for v in _escaped_forms(secret)}
-        ordered = sorted((v for v in variants if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
-        self._known = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        variants = {v for secret in secrets if secret for v in _escaped_forms(secret)}
+        ordered = sorted(variants, key=len, reverse=True)
+        anywhere = [re.escape(v) for v in ordered if len(v) >= MIN_SECRET_LENGTH]
+        whole_token = [rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])" for v in ordered
+                       if len(v) < MIN_SECRET_LENGTH]
+        self._known = re.compile("|".join(anywhere + whole_token)) if anywhere or whole_token else None
 
     def text(self, text: str) -> str:
         if self._known is not None:

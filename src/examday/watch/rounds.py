@@ -15,16 +15,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
 from examday.report.archive import RESULTS_NAME
 from examday.report.listing import record_folders
+from examday.report.redaction import Redactor
 from examday.watch.layout import WatchLayout
 from examday.watch.summary import (
     ERROR,
@@ -55,6 +57,8 @@ class RoundOptions:
     strict_attestations: bool = False
     sign_key: Path | None = None
     waivers: Path | None = None
+    # Applied to each line of the round's output before it reaches logs/ (records redact themselves).
+    redactor: Redactor = field(default_factory=Redactor, compare=False)
 
     def pytest_argv(self, reports_dir: Path) -> list[str]:
         argv = [sys.executable, "-m", "pytest", str(REPO_ROOT / "checks"), "-m", PHASE, "-q",
@@ -86,14 +90,25 @@ def run_round(number: int, options: RoundOptions, layout: WatchLayout,
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as output:
         child = subprocess.Popen(options.pytest_argv(layout.rounds), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
-                                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        copier = threading.Thread(target=_copy_redacted, args=(child.stdout, output, options.redactor),
+                                  name=f"round-{number}-log", daemon=True)
+        copier.start()
         ending = _wait(child, options.timeout_s, cut_short_requested)
+        copier.join(timeout=KILL_GRACE_S)  # the pipe closes with the child (and anything it started)
     new = sorted(set(record_folders(layout.rounds)) - before)
     fields = {"number": number, "started_at": started, "ended_at": dt.datetime.now(dt.timezone.utc),
               "cut_short": ending.cut_short}
     if not new:
         return _without_record(ending, log, fields)
     return _from_record(new[-1], layout, ending, log, fields)
+
+
+def _copy_redacted(stream: IO[bytes], output: IO[str], redactor: Redactor) -> None:
+    """The child's output, line by line, with every known secret and secret-looking value masked."""
+    for raw in iter(stream.readline, b""):
+        output.write(redactor.text(raw.decode("utf-8", errors="replace")))
+        output.flush()
 
 
 def _wait(child: subprocess.Popen[bytes], timeout_s: float, cut_short_requested: Callable[[], bool]) -> _Ending:
