@@ -34,6 +34,7 @@ class ItemResult:
     outcome: str  # passed | failed | skipped (not checked) | not_applicable | error
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0  # setup, call and teardown (junit's time)
 
 
 @dataclass
@@ -140,5 +141,6 @@ def _parse_junit(path: Path) -> list[ItemResult]:
                     outcome = "not_applicable"
                 break
         evidence = json.loads(props.get("examday_evidence") or "{}")
-        results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence))
+        results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence,
+                                  float(case.get("time") or 0)))
     return results

@@ -1,5 +1,5 @@
-"""Bounded under faults: every phase (but the rehearsal) with one dependency dead or hanging finishes well
-inside its bound, fails exactly the items that depend on what is broken, and names it.
+"""Bounded under faults: every phase (but the rehearsal) with one dependency dead or hanging ends inside
+60 s (each phase's share of the run, see `phase_seconds`), fails exactly the items that depend on what is broken, and names it.
 
 Each run is compared with a healthy run of the same phases at the same stage: the items whose outcome
 changed must be exactly the expected ones, each failing with a message that names the dependency.
@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 PHASES = "preexam or freeze or during or postexam or recovery"
 SANDBOX_CA = Path(__file__).resolve().parents[2] / "sandbox" / ".state" / "ca" / "ca.pem"
-BOUND_SECONDS = 5 * 60  # the issue's "60 s for a phase", for the five of them
+PHASE_BOUND_SECONDS = 60  # the README's promise: each phase ends inside 60 s, whatever is dead or hung
+BOUND_SECONDS = 5 * PHASE_BOUND_SECONDS  # the subprocess's own limit, for the five phases together
+PHASE_OF_ITEM = {"PRE": "preexam", "FRZ": "freeze", "DUR": "during", "POST": "postexam", "REC": "recovery"}
 
 NEEDS_POSTGRES = {
     "PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02", "FRZ-MOD-01", "FRZ-MOD-02", "FRZ-SYS-01", "FRZ-SYS-04",
@@ -87,6 +89,18 @@ def run_all(tmp_path: Path, baseline_dir: Path, overrides: dict) -> ChecklistRun
     return run_checklist(PHASES, tmp_path, f"--target={config}", timeout=BOUND_SECONDS + 60)
 
 
+def phase_seconds(run: ChecklistRun) -> dict[str, float]:
+    """How long each phase would take on its own: its items' time (setup included, so a session
+    fixture counts where it is first used) plus what the run spent outside any item (start-up,
+    collection, the record), which a run of that phase alone would spend too."""
+    per_phase: dict[str, float] = {}
+    for result in run.items:
+        phase = PHASE_OF_ITEM[result.item_id.split("-", 1)[0]]
+        per_phase[phase] = per_phase.get(phase, 0.0) + result.seconds
+    outside_items = max(0.0, run.seconds - sum(per_phase.values()))
+    return {phase: round(seconds + outside_items, 1) for phase, seconds in per_phase.items()}
+
+
 def outcomes(run: ChecklistRun) -> dict[str, str]:
     """Per test: failed (failed or error), passed or skipped."""
     return {r.name: "failed" if r.outcome == "error" else r.outcome for r in run.items}
@@ -99,6 +113,9 @@ def test_only_dependent_items_fail_and_say_why(kind, frozen, healthy, baseline_d
     overrides, expected, says = dead(kind, closed_port, tcp_black_hole, silent_dns_server, garbage_api)
     run = run_all(tmp_path, baseline_dir, overrides)
     assert run.seconds < BOUND_SECONDS and "Traceback" not in run.stdout, run.stdout[-3000:]
+    per_phase = phase_seconds(run)
+    assert set(per_phase) == set(PHASE_OF_ITEM.values())
+    assert all(seconds < PHASE_BOUND_SECONDS for seconds in per_phase.values()), (kind, per_phase)
     before, after = outcomes(healthy), outcomes(run)
     changed = {r.item_id for r in run.items if after[r.name] != before.get(r.name)}
     assert changed == expected - failed_ids(healthy), (kind, sorted(changed ^ (expected - failed_ids(healthy))))
