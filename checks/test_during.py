@@ -7,7 +7,7 @@ from typing import NoReturn
 import pytest
 
 from examday.checklist import Impact, item, not_applicable
-from examday.facts.baseline import drift, load_baseline, take_baseline
+from examday.facts.baseline import configuration_now, drift, load_baseline
 from examday.facts.connections import connection_use
 from examday.facts.containers import find_containers
 from examday.facts.key_metrics import Reading, from_prometheus_or
@@ -146,7 +146,7 @@ def test_no_drift_from_freeze_baseline(docker_engine, postgres, compose_config, 
     baseline = load_baseline(examday_config)
     if baseline is None:
         pytest.fail("no freeze baseline for this exam: run the freeze phase (`pytest -m freeze`) first")
-    now = take_baseline(docker_engine, postgres, compose_config, examday_config)
+    now = configuration_now(docker_engine, postgres, compose_config, examday_config)  # no data: rounds stay cheap
     changes = drift(baseline, now)
     evidence.record(baseline_taken_at=baseline.taken_at, changes=changes)
     assert not changes, "changed since the freeze: " + "; ".join(changes)

@@ -63,6 +63,18 @@ class Baseline:
 
 def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
                   config: ExamdayConfig) -> Baseline:
+    """The freeze baseline: the configuration, and the data that must not shrink (every session's answers)."""
+    baseline = configuration_now(docker, postgres, compose, config)
+    baseline.counts = current_counts(postgres)
+    snapshot = snapshot_sessions(postgres)
+    baseline.session_answers, baseline.closed_sessions = snapshot.answers, snapshot.closed
+    return baseline
+
+
+def configuration_now(docker: Any, postgres: Any, compose: dict[str, Any] | None,
+                      config: ExamdayConfig) -> Baseline:
+    """What `drift` compares (images, env, compose, migration, flags), without the data: a watch
+    round reads two small rows from the database, whatever the size of the exam."""
     allow = set(config.platform.env_allowlist)
     baseline = Baseline(
         taken_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -78,9 +90,6 @@ def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
                                                 if k in allow}
     baseline.migration_version = str(postgres.scalar(MIGRATION_SQL))
     baseline.flags = flag_states(postgres, config)
-    baseline.counts = current_counts(postgres)
-    snapshot = snapshot_sessions(postgres)
-    baseline.session_answers, baseline.closed_sessions = snapshot.answers, snapshot.closed
     return baseline
 
 
