@@ -1,17 +1,22 @@
 """`pytest -m rehearsal` on the sandbox: the four drills pass; a deliberately broken sandbox (rate
-limiting that fails closed, a single backend worker) fails the matching drill, saying which promise broke."""
+limiting that fails closed, a single backend worker, sign-ins a restart forgets) fails the matching
+drill, saying which promise broke."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
 from tests.checks.conftest import at_stage
+from examday.sandbox.layout import SandboxPaths
+from tests.report.helpers import files_holding, planted_secrets
 from tests.checks.runner import fails_exactly, fails_for, run_checklist, sandbox_config
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -48,16 +53,18 @@ def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp
     assert page.count('<g class="fault-window"') == 4 and "<script" not in page
     results = json.loads((record.parent / "results.json").read_text())
     assert all(item["figures"] for item in results["items"])
+    assert files_holding(tmp_path / "reports", planted_secrets(SandboxPaths.default())) == {}
 
 
 @pytest.mark.parametrize("fault, drill, says", [
     ("rate-limit-fails-closed", "REH-RED-01", "rate limiting did not fail open"),
     ("single-worker", "REH-WRK-01", "no other worker can keep serving"),
+    ("sign-ins-lost-on-restart", "REH-RST-01", "still failed"),
 ])
 def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, drill, says):
     inject(frozen, fault)
     try:
-        run = rehearse(tmp_path, "-k", {"REH-RED-01": "redis", "REH-WRK-01": "worker"}[drill])
+        run = rehearse(tmp_path, "-k", {"REH-RED-01": "redis", "REH-WRK-01": "worker", "REH-RST-01": "restart"}[drill])
     finally:
         clear(frozen, fault)
     fails_exactly(run, {drill: says})
@@ -70,6 +77,40 @@ def test_production_is_refused_before_anything_runs(sandbox, tmp_path):
     run = run_checklist("rehearsal", tmp_path, f"--target={config}")
     assert run.exit_code == pytest.ExitCode.USAGE_ERROR and not run.items
     assert "refusing the rehearsal phase against prod" in run.stdout
+
+
+def _started_at(container: str) -> str:
+    import docker
+
+    return docker.from_env().containers.get(container).attrs["State"]["StartedAt"]
+
+
+@pytest.mark.parametrize("state, says", [
+    # a staging copy that kept the default names, which are production's: it would drill exam_platform_redis
+    ({"target": {"name": "staging", "kind": "staging"},
+      "docker.containers": {"postgres": None, "redis": None, "backend": None}}, "default names"),
+    ({"rehearsal": {"allowed": False}}, "does not opt in"),
+])
+def test_a_target_the_drills_may_not_touch_is_refused_before_anything_runs(sandbox, tmp_path, state, says):
+    before = _started_at("exam_platform_redis")
+    sections = {k: v for k, v in state.items() if k != "docker.containers"}
+    config = sandbox_config(tmp_path, **sections)
+    if "docker.containers" in state:  # sandbox_config's sections are top-level tables
+        data = tomllib.loads(config.read_text())
+        for role in state["docker.containers"]:
+            del data["docker"]["containers"][role]
+        config.write_text(tomli_w.dumps(data))
+    run = run_checklist("rehearsal", tmp_path, f"--target={config}")
+    assert run.exit_code == pytest.ExitCode.USAGE_ERROR and not run.items, run.stdout[-2000:]
+    assert says in run.stdout
+    assert _started_at("exam_platform_redis") == before
+
+
+def test_containers_the_production_target_names_are_refused(sandbox, tmp_path):
+    production = sandbox_config(tmp_path / "production", target={"name": "live", "kind": "production"})
+    run = run_checklist("rehearsal", tmp_path, f"--production-target={production}")
+    assert run.exit_code == pytest.ExitCode.USAGE_ERROR and not run.items
+    assert "exam_platform_redis" in run.stdout and "live names too" in run.stdout
 
 
 def test_load_outside_the_targets_own_addresses_is_refused(frozen, tmp_path):
