@@ -37,6 +37,8 @@ def test_a_database_with_tables_and_no_mark_is_refused_saying_how_to_mark_it():
 def test_psqls_row_is_read_and_its_error_loses_the_dsn():
     row = SEPARATOR.join(["restore_scratch", TARGET.server_started, "4", SCRATCH_MARK]) + "\n"
     assert parse_scratch_reading(0, row, DSN) == reading(tables=4, comment=SCRATCH_MARK)
+    no_comment = SEPARATOR.join(["restore_scratch", TARGET.server_started, "0", ""]) + "\n"  # ends in the separator
+    assert parse_scratch_reading(0, no_comment, DSN) == reading()
     failed = parse_scratch_reading(2, f'psql: error: connection to "{DSN}" failed: FATAL: database "x" does not exist',
                                    DSN)
     assert failed.identity is None and "s3cret" not in failed.error and 'database "x" does not exist' in failed.error

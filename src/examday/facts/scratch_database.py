@@ -55,7 +55,7 @@ def target_identity(postgres: Any) -> DatabaseIdentity:
 
 def parse_scratch_reading(exit_code: int, output: str, dsn: str) -> ScratchReading:
     """psql's one unaligned row (name, start time, tables, comment), or its error without the DSN."""
-    fields = output.strip().split(SEPARATOR)
+    fields = output.strip("\r\n").split(SEPARATOR)  # not strip(): it takes the separator for whitespace
     if exit_code != 0 or len(fields) != 4 or not fields[2].isdigit():
         return ScratchReading(None, error=output.replace(dsn, "[dsn]").strip()[-300:] or f"psql exited {exit_code}")
     name, started, tables, comment = fields
