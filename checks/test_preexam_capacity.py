@@ -22,7 +22,7 @@ RUNBOOK = "Beyond the runbook (PLATFORM.md: backend process model)"
 def test_connection_capacity_fits_max_connections(docker_engine, postgres, examday_config, evidence):
     capacity = backend_capacity(docker_engine, postgres, examday_config)
     evidence.record(**capacity.as_evidence())
-    assert capacity.workers > 0, "no uvicorn workers found under the backend's master process"
+    assert capacity.workers > 0, "no uvicorn process found in the backend: its pools cannot be counted"
     assert capacity.assessment.fits, (
         f"{capacity.workers} workers x ({examday_config.platform.pool_size} + {examday_config.platform.max_overflow}) "
         f"= {capacity.capacity} connections, but only {capacity.assessment.allowed} fit under max_connections "

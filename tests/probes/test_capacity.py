@@ -8,6 +8,7 @@ from examday.probes.capacity import (
     assess_capacity,
     background_job_processes,
     connection_capacity,
+    count_serving_processes,
     count_uvicorn_workers,
     is_background_job,
     pool_usage,
@@ -101,6 +102,17 @@ def test_forked_workers_that_look_like_uvicorn_are_still_workers() -> None:
 
 def test_no_uvicorn_means_no_workers() -> None:
     assert count_uvicorn_workers([proc(1, 0, "sleep infinity")]) == 0
+    assert count_serving_processes([proc(1, 0, "sleep infinity")]) == 0
+
+
+def test_a_master_serving_on_its_own_holds_one_pool() -> None:
+    """`--workers 1`: uvicorn runs no supervisor, the one process serves (and holds one pool)."""
+    alone = [proc(1, 0, "uvicorn app.main:app --host 0.0.0.0 --workers 1")]
+    assert count_uvicorn_workers(alone) == 0 and count_serving_processes(alone) == 1
+    supervised = [proc(1, 0, "uvicorn app.main:app --workers 2"),
+                  proc(2, 1, "python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)"),
+                  proc(3, 1, "python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)")]
+    assert count_serving_processes(supervised) == 2
 
 
 @pytest.mark.parametrize("cmdline", [

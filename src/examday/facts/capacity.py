@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from examday.config import ExamdayConfig
-from examday.probes.capacity import CapacityAssessment, assess_capacity, connection_capacity, count_uvicorn_workers
+from examday.probes.capacity import CapacityAssessment, assess_capacity, connection_capacity, count_serving_processes
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class BackendCapacity:
 
 def backend_capacity(docker: Any, postgres: Any, config: ExamdayConfig) -> BackendCapacity:
     backend = config.docker.containers.backend
-    workers = count_uvicorn_workers(docker.processes(backend))
+    workers = count_serving_processes(docker.processes(backend))
     env = docker.container(backend).env
     capacity = connection_capacity(workers, config.platform.pool_size, config.platform.max_overflow)
     assessment = assess_capacity(capacity, postgres.max_connections(), postgres.superuser_reserved_connections(),

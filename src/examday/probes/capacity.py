@@ -155,6 +155,12 @@ def count_uvicorn_workers(processes: Iterable[P]) -> int:
     return sum(len(tree.worker_pids) for tree in uvicorn_trees(processes))
 
 
+def count_serving_processes(processes: Iterable[P]) -> int:
+    """Processes that each hold their own connection pool: a master's workers, or the master
+    itself when it serves on its own (`--workers 1`, or none: uvicorn then runs no supervisor)."""
+    return sum(len(tree.worker_pids) or 1 for tree in uvicorn_trees(processes))
+
+
 def _parent_of(processes: Sequence[P], pid: int) -> int | None:
     return next((p.ppid for p in processes if p.pid == pid), None)
 
