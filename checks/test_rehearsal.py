@@ -111,6 +111,11 @@ def test_backend_restart_under_load(drills, postgres, examday_config, evidence):
     assert requests, f"the restart took {run.seen.get('healthy_after_s')} s: no load was left after it to judge"
     assert not errors, (f"promise broken: after the restart {errors} of {requests} requests still failed "
                         f"({run.result.examples}): students could not carry on")
+    # A drill is shorter than an access token's life: a 401 means the restart forgot the sign-in. The
+    # simulated students sign in again at once; a real one is sent to the login page mid-exam.
+    signed_out = {note: n for note, n in run.result.notes.items() if note.endswith("HTTP 401")}
+    assert not signed_out, (f"promise broken: the restart signed students out ({signed_out}): sign-ins must "
+                            "outlive a restart of the backend")
 
 
 @item("REH-DBL-01", "Database latency: p95 degrades while the database is slow and recovers after",
