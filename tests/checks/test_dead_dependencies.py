@@ -27,6 +27,7 @@ PHASE_OF_ITEM = {"PRE": "preexam", "FRZ": "freeze", "DUR": "during", "POST": "po
 NEEDS_POSTGRES = {
     "PRE-CFG-01", "PRE-CFG-02", "PRE-CAP-01", "PRE-CAP-02", "FRZ-MOD-01", "FRZ-MOD-02", "FRZ-SYS-01", "FRZ-SYS-04",
     "DUR-SYS-01", "DUR-DRF-01", "POST-INT-01", "POST-INT-02", "POST-MOD-01", "POST-MET-01",
+    "PRE-INF-08",  # the restore compares its scratch database with the target's own before writing
 }
 NEEDS_REDIS = {"DUR-RED-01", "POST-MET-01"}
 # Everything that reads the Docker engine: containers, their env, logs, processes, resources, backups,
@@ -37,6 +38,7 @@ NEEDS_DOCKER = {
     "FRZ-MOD-01", "FRZ-JOB-01", "FRZ-SYS-01", "FRZ-SYS-02", "FRZ-SYS-04",
     "DUR-LAT-01", "DUR-LAT-02", "DUR-LAT-03", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02", "DUR-DRF-01",
     "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01",
+    "PRE-MON-07",  # whether the Alertmanager is the sandbox's own is read from its containers
 } | NEEDS_POSTGRES | NEEDS_REDIS
 NEEDS_API = {  # through the TLS edge: health, ready, the canary, metrics (the exam-mode report is not read here)
     "PRE-MON-01", "FRZ-EPT-01", "FRZ-EPT-02", "REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02",
