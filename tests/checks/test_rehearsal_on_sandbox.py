@@ -1,6 +1,6 @@
 """`pytest -m rehearsal` on the sandbox: the four drills pass; a deliberately broken sandbox (rate
-limiting that fails closed, a single backend worker, sign-ins a restart forgets) fails the matching
-drill, saying which promise broke."""
+limiting that fails closed, a single backend worker, sign-ins a restart forgets, connections a stalled
+database leaves checked out) fails the matching drill, saying which promise broke."""
 
 from __future__ import annotations
 
@@ -56,15 +56,22 @@ def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp
     assert files_holding(tmp_path / "reports", planted_secrets(SandboxPaths.default())) == {}
 
 
-@pytest.mark.parametrize("fault, drill, says", [
-    ("rate-limit-fails-closed", "REH-RED-01", "rate limiting did not fail open"),
-    ("single-worker", "REH-WRK-01", "no other worker can keep serving"),
-    ("sign-ins-lost-on-restart", "REH-RST-01", "the restart signed students out"),
+# A frozen database stalls only the requests that meet a freeze: 400 ms of every 500 ms stalls
+# nearly all, so the leaking sandbox uses up every worker's pool within the drill.
+MOSTLY_FROZEN = {"db_freeze_ms": 400, "db_freeze_period_ms": 500}
+
+
+@pytest.mark.parametrize("fault, drill, select, settings, says", [
+    ("rate-limit-fails-closed", "REH-RED-01", "redis", {}, "rate limiting did not fail open"),
+    ("single-worker", "REH-WRK-01", "worker", {}, "no other worker can keep serving"),
+    ("sign-ins-lost-on-restart", "REH-RST-01", "restart", {}, "the restart signed students out"),
+    ("connections-leak-after-stall", "REH-DBL-01", "database_latency", MOSTLY_FROZEN,
+     "p95 did not recover after the database did"),
 ])
-def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, drill, says):
+def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, drill, select, settings, says):
     inject(frozen, fault)
     try:
-        run = rehearse(tmp_path, "-k", {"REH-RED-01": "redis", "REH-WRK-01": "worker", "REH-RST-01": "restart"}[drill])
+        run = rehearse(tmp_path, "-k", select, **settings)
     finally:
         clear(frozen, fault)
     fails_exactly(run, {drill: says})

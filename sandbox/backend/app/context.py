@@ -16,12 +16,17 @@ class RequestStats:
     request_id: str
     db_queries: int = 0
     db_time_ms: float = 0.0
+    slowest_db_wait_ms: float = 0.0  # one query, or one connection checkout (its pre-ping)
     user_id: str | None = None
     user_role: str | None = None
 
     def add_query(self, duration_ms: float) -> None:
         self.db_queries += 1
         self.db_time_ms += duration_ms
+        self.waited_for_db(duration_ms)
+
+    def waited_for_db(self, duration_ms: float) -> None:
+        self.slowest_db_wait_ms = max(self.slowest_db_wait_ms, duration_ms)
 
 
 _current: ContextVar[RequestStats | None] = ContextVar("request_stats", default=None)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.context import current_request_id, current_stats
+from app.faults import checkout_timed, leaked_after_stall
 from app.logs import get_logger
 from app.settings import get_settings
 
@@ -91,9 +92,11 @@ def get_db() -> Iterator[Session]:
     assert _session_factory is not None
     session = _session_factory()
     try:
+        checkout_timed(session)  # a sandbox fault's, off by default
         yield session
     finally:
-        session.close()
+        if not leaked_after_stall(session):  # a sandbox fault's, off by default
+            session.close()
 
 
 def libpq_url(database_url: str) -> str:

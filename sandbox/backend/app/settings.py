@@ -76,6 +76,7 @@ class Settings:
     fault_sessions_500: bool
     fault_rate_limit_fails_closed: bool
     fault_job_hold_seconds: int
+    fault_leak_connections_after_ms: int  # 0: off
 
 
 def _container_start() -> str:
@@ -119,6 +120,7 @@ def load_settings() -> Settings:
         fault_sessions_500=env_bool("SANDBOX_FAULT_SESSIONS_500", False),
         fault_rate_limit_fails_closed=env_bool("SANDBOX_FAULT_RATE_LIMIT_FAILS_CLOSED", False),
         fault_job_hold_seconds=env_int("SANDBOX_FAULT_JOB_HOLD_SECONDS", 0),
+        fault_leak_connections_after_ms=env_int("SANDBOX_FAULT_LEAK_CONNECTIONS_AFTER_MS", 0),
     )
 
 

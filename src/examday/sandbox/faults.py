@@ -624,6 +624,18 @@ def _sign_ins_kept(sandbox: Sandbox, _undo: Undo) -> None:
     _set_backend_knobs(sandbox, {"SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART": None})
 
 
+def _connections_leak(sandbox: Sandbox) -> Undo:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_LEAK_CONNECTIONS_AFTER_MS": str(LEAK_AFTER_MS)})
+    return {}
+
+
+def _connections_kept(sandbox: Sandbox, _undo: Undo) -> None:
+    _set_backend_knobs(sandbox, {"SANDBOX_FAULT_LEAK_CONNECTIONS_AFTER_MS": None})
+
+
+LEAK_AFTER_MS = 100  # healthy queries take a few ms; the drill's frozen database holds them up to 150 ms
+
+
 def _single_worker(sandbox: Sandbox) -> Undo:
     _set_compose_vars(sandbox, {"EXAMDAY_BACKEND_WORKERS": "1"})
     _restart_backend(sandbox)
@@ -694,6 +706,9 @@ FAULTS: dict[str, Fault] = {
         Fault("sign-ins-lost-on-restart", "SANDBOX_FAULT_SIGN_INS_LOST_ON_RESTART: tokens are signed with a "
               "key new at each start of the backend, so a restart signs every student out",
               _sign_ins_lost_on_restart, _sign_ins_kept),
+        Fault("connections-leak-after-stall", f"SANDBOX_FAULT_LEAK_CONNECTIONS_AFTER_MS={LEAK_AFTER_MS}: a request "
+              "whose query waited longer never gives its connection back, so a stalled database leaves the "
+              "pools used up", _connections_leak, _connections_kept),
         Fault("single-worker", "the backend runs one uvicorn worker (UVICORN_WORKERS=1)", _single_worker,
               _workers_back),
         Fault("ready-degraded", "REDIS_REQUIRED=false applied and Redis stopped: ready reports degraded",
