@@ -9,13 +9,14 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from examday.sandbox.lifecycle import Sandbox  # noqa: E402
+from examday.sandbox.startup import sandbox_up  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> Sandbox:
     """The sandbox platform, up and healthy (an idempotent `up`: seconds when it already runs)."""
     sandbox = Sandbox.open()
-    sandbox.up()
+    sandbox_up(sandbox)
     return sandbox
 
 

@@ -28,6 +28,7 @@ from examday.sandbox import faults
 from examday.sandbox.layout import API_HOST
 from examday.sandbox.lifecycle import Sandbox, configured_ports
 from examday.sandbox.stages import apply_stage
+from examday.sandbox.startup import sandbox_up
 from tests.sandbox.helpers import API_PREFIX, EMAIL_DOMAIN, OPERATOR_EMAIL, DockerPsql
 
 HTTP_TIMEOUT_SECONDS = 15
@@ -52,7 +53,7 @@ def sandbox() -> Iterator[Sandbox]:
     except Exception as exc:  # no engine: these tests cannot run here
         pytest.fail(f"the sandbox needs a Docker engine: {exc}", pytrace=False)
     if not all(s.ready for s in states):
-        box.up()
+        sandbox_up(box)
     stage_before, faults_before = box.state.stage(), set(box.state.faults())
     yield box
     # Safety net: a test that died between its stage change and its own restore.

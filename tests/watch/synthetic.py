@@ -6,7 +6,7 @@ import datetime as dt
 
 from examday.watch.charts import Limits
 from examday.watch.summary import RoundSummary
-from examday.watch.trend import WatchInfo
+from examday.watch.info import WatchInfo
 
 STARTED = dt.datetime(2030, 6, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
 LIMITS = Limits(p95_ms=500, error_rate=0.01, pool_usage=0.8, cpu_pct=80, mem_pct=85)

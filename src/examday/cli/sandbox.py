@@ -14,6 +14,7 @@ from examday.sandbox.errors import SandboxError
 from examday.sandbox.faults import FAULTS, clear, inject
 from examday.sandbox.lifecycle import Sandbox, endpoints
 from examday.sandbox.stages import apply_stage
+from examday.sandbox.startup import sandbox_reset, sandbox_up
 from examday.sandbox.timeline import STAGES
 
 app = typer.Typer(help="The local sandbox platform: up, down, status, stages and faults.",
@@ -40,7 +41,7 @@ def _print_endpoints(sandbox: Sandbox) -> None:
 @app.command()
 def up() -> None:
     """Build what is missing, start, wait for health, seed demo data."""
-    sandbox = _run("examday sandbox up", lambda s: (s.up(), s)[1])
+    sandbox = _run("examday sandbox up", lambda s: (sandbox_up(s), s)[1])
     _print_endpoints(sandbox)
 
 
@@ -53,7 +54,7 @@ def down(volumes: bool = typer.Option(False, "--volumes", help="also delete the 
 @app.command()
 def reset() -> None:
     """Back to a freshly seeded sandbox: data, stage and faults wiped."""
-    sandbox = _run("examday sandbox reset", lambda s: (s.reset(), s)[1])
+    sandbox = _run("examday sandbox reset", lambda s: (sandbox_reset(s), s)[1])
     _print_endpoints(sandbox)
 
 

@@ -20,7 +20,7 @@ from examday.watch.layout import WatchLayout, new_watch_layout
 from examday.watch.live import WatchDisplay
 from examday.watch.loop import WatchOutcome, WatchPlan, run_watch
 from examday.watch.rounds import RoundOptions
-from examday.watch.trend import WatchInfo
+from examday.watch.info import WatchInfo
 
 INTERVAL_HELP = "time between round starts: 90s, 15m, 4h (a bare number is seconds)"
 FOR_HELP = "start rounds for this long, e.g. 4h (default: until Ctrl-C)"

@@ -44,7 +44,7 @@ from examday.report.provenance import examday_version, git_commit, host_name
 from examday.report.redaction import Redactor
 from examday.report.secret_sources import run_secrets
 from examday.report.signing import SigningError, key_comment
-from examday.report.verdict import INCOMPLETE_HINT, Verdict, verdict_of
+from examday.report.verdict import INCOMPLETE_HINT, Verdict, run_verdict, verdict_of
 from examday.waivers import NotApplicable, Waiver, WaiverError, current_declaration, current_waiver, load_waivers
 
 SIGN_KEY_ENV = "EXAMDAY_SIGN_KEY"
@@ -295,7 +295,7 @@ class Recorder:
         run = self.run_record()
         if archiving(self.config):
             self._archive(run, session)
-        if run.verdict.blocks and session.exitstatus == pytest.ExitCode.OK:
+        if run_verdict(run).blocks and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def run_record(self) -> RunRecord:

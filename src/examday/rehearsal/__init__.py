@@ -30,7 +30,8 @@ from examday.rehearsal.schedule import (
     steady_answering,
     submit_spike,
 )
-from examday.rehearsal.students import Account, AnswerLedger, numbered_accounts
+from examday.rehearsal.ledger import AnswerLedger
+from examday.rehearsal.students import Account, numbered_accounts
 from examday.rehearsal.target import LOOPBACK, Target, TargetRefused, resolve_target
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from hdrh.histogram import HdrHistogram
 
 if TYPE_CHECKING:
-    from examday.rehearsal.students import AnswerLedger
+    from examday.rehearsal.ledger import AnswerLedger
 
 # Outcome classes. Every request ends in exactly one; only "2xx" is a success.
 ANSWERED = ("2xx", "3xx", "4xx", "429", "5xx")

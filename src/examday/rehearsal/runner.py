@@ -29,7 +29,8 @@ from examday.rehearsal.progress import LoadProgress
 from examday.rehearsal.recorder import Recorder
 from examday.rehearsal.results import LoadResult
 from examday.rehearsal.schedule import Action, Step
-from examday.rehearsal.students import Account, AnswerLedger, Api, Student, play
+from examday.rehearsal.ledger import AnswerLedger
+from examday.rehearsal.students import Account, Api, Student, play
 from examday.rehearsal.target import Target
 from examday.rehearsal.wire import encode_request
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from examday.report.model import ItemRecord, RunRecord, iso_utc
-from examday.report.verdict import INCOMPLETE_HINT, blocking_items, unchecked_items
+from examday.report.verdict import INCOMPLETE_HINT, blocking_items, run_verdict, unchecked_items
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 EVIDENCE_CHARS = 1200  # per item on paper; results.json holds it all
@@ -127,7 +127,7 @@ def _duration(delta: dt.timedelta) -> str:
 
 
 def _verdict_block(run: RunRecord) -> str:
-    verdict = run.verdict
+    verdict = run_verdict(run)
     counts = run.counts()
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
     unattested = sum(1 for i in run.items if i.unattested)
@@ -250,7 +250,7 @@ def _signoff_block(run: RunRecord) -> str:
                                       ("Approver", "")))
     return ('<section class="signoff-block"><h2>Sign-off</h2>'
             f"<p>We confirm that this checklist was run as recorded above and accept the verdict "
-            f"<b>{_e(run.verdict.value)}</b>.</p>"
+            f"<b>{_e(run_verdict(run).value)}</b>.</p>"
             '<table class="signoff"><thead><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th>'
             f"</tr></thead><tbody>{rows}</tbody></table>"
             "<p class=\"note\">Digital sign-off: SHA256SUMS in this record's folder lists the sha256 of every "

@@ -13,6 +13,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from examday.report.model import ItemRecord, RunRecord, iso_utc
+from examday.report.verdict import run_verdict
 
 
 def render_junit_xml(run: RunRecord) -> str:
@@ -28,7 +29,7 @@ def render_junit_xml(run: RunRecord) -> str:
         "timestamp": iso_utc(run.started_at),
         "hostname": run.host or "unknown",
     })
-    _properties(suite, [("verdict", run.verdict.value), ("target", run.target_name),
+    _properties(suite, [("verdict", run_verdict(run).value), ("target", run.target_name),
                         ("target_kind", run.target_kind), ("operator", run.operator),
                         ("exam", json.dumps(run.exam) if run.exam else ""),
                         ("examday_version", run.examday_version), ("git_commit", run.git_commit),

@@ -68,12 +68,6 @@ class RunRecord:
     strict_attestations: bool = False
     items: list[ItemRecord] = field(default_factory=list)
 
-    @property
-    def verdict(self):  # noqa: ANN201 - Verdict; imported late to keep the layers one-way
-        from examday.report.verdict import verdict_of
-
-        return verdict_of(self.items, strict_attestations=self.strict_attestations)
-
     def counts(self) -> dict[str, int]:
         return {outcome: sum(1 for i in self.items if i.outcome == outcome) for outcome in OUTCOMES}
 

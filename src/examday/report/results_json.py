@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from examday.report.model import RunRecord
-from examday.report.verdict import Verdict
+from examday.report.verdict import Verdict, run_verdict
 
 SCHEMA = "examday.results/v1"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -36,7 +36,7 @@ def test_result_statement(run: RunRecord, subject_digests: dict[str, str]) -> di
         "subject": [{"name": name, "digest": {"sha256": digest}} for name, digest in sorted(subject_digests.items())],
         "predicateType": PREDICATE_TYPE,
         "predicate": {
-            "result": RESULT_OF_VERDICT[run.verdict],
+            "result": RESULT_OF_VERDICT[run_verdict(run)],
             "configuration": [{"name": run.config_name, "digest": {"sha256": run.config_digest}}],
             "passedTests": sorted(i for i, o in worst.items() if o == "passed"),
             "warnedTests": sorted(i for i, o in worst.items() if o == "waived"),
@@ -48,7 +48,7 @@ def test_result_statement(run: RunRecord, subject_digests: dict[str, str]) -> di
 def results_document(run: RunRecord, subject_digests: dict[str, str]) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
-        "verdict": run.verdict.value,
+        "verdict": run_verdict(run).value,
         "counts": run.counts(),
         "run": {k: v for k, v in run.as_dict().items() if k != "items"},
         "items": [item.as_dict() for item in run.items],

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from examday.report.model import ItemRecord
+from examday.report.model import ItemRecord, RunRecord
 
 
 class Verdict(str, Enum):
@@ -49,6 +49,11 @@ def blocking_items(items: Iterable[ItemRecord], *, strict_attestations: bool) ->
 def unchecked_items(items: Iterable[ItemRecord]) -> list[ItemRecord]:
     """Automated items that did not run and are not declared not applicable: the run is INCOMPLETE."""
     return [i for i in items if i.outcome == "skipped" and not i.manual]
+
+
+def run_verdict(run: RunRecord) -> Verdict:
+    """The verdict of one run's record, under the attestation rule it ran with."""
+    return verdict_of(run.items, strict_attestations=run.strict_attestations)
 
 
 def verdict_of(items: Iterable[ItemRecord], *, strict_attestations: bool = False) -> Verdict:

@@ -74,7 +74,9 @@ class Sandbox:
         return RunningPlatform(docker_client())
 
     # -- up ------------------------------------------------------------------------
-    def up(self) -> None:
+    def start_containers(self) -> float:
+        """Build what changed, start the stack, seed it; the stage is walked by startup.sandbox_up.
+        Returns when it started (time.monotonic), for the caller's "sandbox up in N s"."""
         started = time.monotonic()
         platform = self.platform()
         self._refuse_foreign_containers(platform)
@@ -100,12 +102,14 @@ class Sandbox:
             if marker != self.state.volume_marker():  # a new database: the kept session ids name none of its
                 self._forget_kept_sessions()
             self.state.set_volume_marker(marker)
-            self._back_to_stage()
         except BaseException:
-            self.report("start failed: taking the half-started stack down (volumes kept)")
-            self.compose.down()
+            self.take_half_started_stack_down()
             raise
-        self.report(f"sandbox up in {time.monotonic() - started:.0f} s")
+        return started
+
+    def take_half_started_stack_down(self) -> None:
+        self.report("start failed: taking the half-started stack down (volumes kept)")
+        self.compose.down()
 
     def _basic_auth_hashes(self, platform: RunningPlatform) -> tuple[str, str]:
         """bcrypt hashes of the proxy's basic-auth passwords, made by Caddy itself (cached)."""
@@ -163,12 +167,6 @@ class Sandbox:
         if current is not None and current != self.state.volume_marker():
             raise SandboxError("the running sandbox was started from another checkout of examday",
                                "run `examday sandbox up` from this checkout first (it takes the stack over)")
-
-    def _back_to_stage(self) -> None:
-        """A whole-stack `up` starts every service: walk back to the recorded stage."""
-        from examday.sandbox.stages import apply_stage  # stages builds on this module
-
-        apply_stage(self, self.state.stage())
 
     def _drop_volumes_made_by_another_checkout(self, platform: RunningPlatform) -> None:
         # The database volume is initialised once, with the secrets of the checkout that made
@@ -288,14 +286,13 @@ class Sandbox:
                      self.paths.state / "students" / "burst-sessions.json"):
             path.unlink(missing_ok=True)
 
-    def reset(self) -> None:
-        """Back to a freshly seeded sandbox: data, stage and faults wiped; CA and secrets kept."""
+    def wipe(self) -> None:
+        """Data, stage and faults wiped, the stack down; CA and secrets kept (startup.sandbox_reset)."""
         self.down(volumes=True)
         for path in (self.paths.stage_file, self.paths.faults_file, self.paths.platform_env,
                      self.paths.dns_hosts, self.paths.sandbox_faults_env, self.paths.operator_token,
                      self.paths.crontab):
             path.unlink(missing_ok=True)
-        self.up()
 
     def status(self) -> list[ServiceState]:
         """Every platform service, plus the simulated students when the stage has them."""

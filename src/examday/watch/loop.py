@@ -21,7 +21,8 @@ from examday.watch.live import WatchDisplay
 from examday.watch.rounds import RoundOptions, RoundUsageError, run_round
 from examday.watch.stopping import StopRequest, stop_on_signals
 from examday.watch.summary import RoundSummary
-from examday.watch.trend import WatchInfo, write_trend
+from examday.watch.info import WatchInfo
+from examday.watch.trend import write_trend
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 TICK_S = 0.2

@@ -25,7 +25,7 @@ from examday.watch.summary import RoundSummary
 from examday.watch.svg import render_chart
 
 if TYPE_CHECKING:
-    from examday.watch.trend import WatchInfo
+    from examday.watch.info import WatchInfo
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
