@@ -188,7 +188,7 @@ def run_examday_worker(log: Path, limit: int | None, trace: bool) -> None:
     """Child process: analyse the log, print the figures as one JSON line."""
     from itertools import islice
 
-    from examday.probes.logs import analyze_lines
+    from examday.facts.log_analysis import analyze_lines
 
     rss_before_kib = _proc_status_kib("VmRSS")
     if trace:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from examday.facts.request_sample import sample_requests
-from examday.probes.logs import LogSettings
+from examday.facts.log_analysis import LogSettings
 
 
 def end_line(request_id: str, ms: float, status: int = 200, field: str = "duration_ms") -> str:
@@ -34,7 +34,7 @@ def test_malformed_and_foreign_lines_are_ignored():
 
 def test_a_crashed_request_is_sampled_as_a_5xx():
     from examday.facts.request_sample import _request
-    from examday.probes.logs import LogSettings
+    from examday.facts.log_analysis import LogSettings
 
     line = ('{"request_id": "r-1", "method": "POST", "path": "/v1/sessions", "route": "/v1/sessions", '
             '"status_code": null, "duration_ms": 12, "event": "request.end", "level": "info", '

@@ -1,6 +1,6 @@
 """Log streams as a broken backend or a full disk leaves them: every line counted in one bucket, nothing fatal.
 
-tests/probes/test_logs.py holds the analyzer's own cases and its line-level
+tests/facts/test_log_analysis.py holds the analyzer's own cases and its line-level
 properties; here the lines come from a real file in real chunks (binary data,
 invalid UTF-8, a multi-megabyte line, JSON cut at the end of the stream), the
 docker probe's line reader meets a huge line, and latencies go past what a
@@ -20,8 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from examday.probes.docker import DockerProbe
-from examday.probes.logs import OTHER_ROUTES, LogAnalyzer, analyze_lines, decoded_lines, split_lines
-from tests.probes.test_logs import ANSWER, answer_end, balanced, end, platform_end, slow_sql_line
+from examday.facts.log_analysis import OTHER_ROUTES, LogAnalyzer, analyze_lines
+from examday.probes.line_framing import decoded_lines, split_lines
+from tests.facts.test_log_analysis import ANSWER, answer_end, balanced, end, platform_end, slow_sql_line
 
 CHUNK = 4096
 HOUR_MS = 3_600_000
@@ -212,5 +213,5 @@ def test_endless_long_route_templates_share_one_bounded_route() -> None:
     analyzer = LogAnalyzer().feed_all(lines)
     summary = analyzer.summary()
     assert [(route.route, route.count) for route in summary.routes] == [(("GET /v1/" + "a" * 300)[:200], 2000)]
-    assert analyzer._by_template == {}
+    assert analyzer._routes.by_template == {}
     assert summary == LogAnalyzer()._feed_careful(lines).summary()

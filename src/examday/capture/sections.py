@@ -20,7 +20,7 @@ from examday.facts.logs import log_container
 from examday.facts.proxy import proxy_log_errors, route_health
 from examday.facts.request_sample import sample_requests
 from examday.facts.resources import resource_evidence, sample_resources
-from examday.probes.logs import LogSettings, analyze_lines
+from examday.facts.log_analysis import LogSettings, analyze_lines
 
 REDIS_INFO_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "keyspace")
 # Fields of INFO server worth keeping: the rest is paths and process details.

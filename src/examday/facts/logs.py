@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from examday.config import ExamdayConfig
-from examday.probes.logs import OTHER_ROUTES, LogSettings, LogSummary, RouteLatency, analyze_lines
+from examday.facts.log_analysis import OTHER_ROUTES, LogSettings, LogSummary, RouteLatency, analyze_lines
 
 PREFIX_PLACEHOLDER = "{prefix}"
 _UNTARGETED_SHOWN = 15

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from examday.probes.logs import LogSettings
+from examday.facts.log_analysis import LogSettings
 
 
 @dataclass(frozen=True, order=True)

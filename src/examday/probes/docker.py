@@ -22,7 +22,7 @@ import requests.exceptions
 
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
 from examday.probes.host import PROC_LISTING_SCRIPT, ProcessInfo, parse_process_listing
-from examday.probes.logs import decoded_lines
+from examday.probes.line_framing import decoded_lines
 
 DEPENDENCY = "docker"
 COMPOSE_SERVICE_LABEL = "com.docker.compose.service"

@@ -25,7 +25,7 @@ import httpx
 
 from examday.probes.errors import BadResponse, ProbeTimeout, Unreachable
 from examday.probes.json_api import get_json
-from examday.probes.logs import decoded_lines
+from examday.probes.line_framing import decoded_lines
 
 DEPENDENCY = "proxy"
 PER_PAGE = 1000

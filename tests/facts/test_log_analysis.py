@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from examday.config import LogsConfig, ThresholdsConfig
 from examday.facts.logs import judge_routes, route_targets
-from examday.probes import logs as logs_module
-from examday.probes.logs import (
+from examday.facts.log_analysis import (
     SKIP_REASONS,
     LogAnalyzer,
     LogSettings,
@@ -23,8 +22,9 @@ from examday.probes.logs import (
     SlowQuery,
     analyze_lines,
     normalize_sql,
-    split_lines,
 )
+from examday.facts.log_analysis import fields as logs_module
+from examday.probes.line_framing import split_lines
 
 T0 = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 

@@ -1,0 +1,18 @@
+"""The backend's JSON-lines logs, analysed in one streaming pass in constant memory.
+
+The public API is what this module exports; the modules under it are its parts: ``settings``
+(field and event names), ``fields`` (one line's values), ``tallies``, ``routes``, ``slow_sql``
+and ``limits`` (the bounded running counts), ``analyzer`` (the pass), ``model`` (what it
+returns). Lines come out of docker's byte stream through ``examday.probes.line_framing``.
+"""
+
+from examday.facts.log_analysis.analyzer import LogAnalyzer, analyze_lines
+from examday.facts.log_analysis.fields import normalize_sql
+from examday.facts.log_analysis.limits import OTHER_ROUTES, SKIP_REASONS
+from examday.facts.log_analysis.model import LatencySummary, LogSummary, RouteLatency, SlowQuery
+from examday.facts.log_analysis.settings import LogSettings
+
+__all__ = [
+    "OTHER_ROUTES", "SKIP_REASONS", "LatencySummary", "LogAnalyzer", "LogSettings", "LogSummary", "RouteLatency",
+    "SlowQuery", "analyze_lines", "normalize_sql",
+]
