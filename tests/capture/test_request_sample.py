@@ -15,20 +15,20 @@ def end_line(request_id: str, ms: float, status: int = 200, field: str = "durati
 
 def test_keeps_the_slowest_in_order_and_the_server_errors():
     lines = [end_line(f"r{i}", i) for i in range(100)] + [end_line("boom", 3, status=503)]
-    sample = sample_requests(lines, LogSettings(), size=3)
+    sample = sample_requests(lines, LogSettings.from_config(), size=3)
     assert [r.request_id for r in sample.slowest] == ["r99", "r98", "r97"]
     assert [(r.request_id, r.status) for r in sample.server_errors] == [("boom", 503)]
 
 
 def test_understands_the_older_latency_field_and_a_prefix_before_the_json():
     lines = ["2026-11-28T09:00:00Z stdout " + end_line("old", 750, field="total_ms")]
-    assert [r.duration_ms for r in sample_requests(lines, LogSettings()).slowest] == [750.0]
+    assert [r.duration_ms for r in sample_requests(lines, LogSettings.from_config()).slowest] == [750.0]
 
 
 def test_malformed_and_foreign_lines_are_ignored():
     lines = ["INFO: uvicorn started", '{"event": "request.end", "request_id": "x"', "{not json",
              json.dumps({"event": "request.start", "request_id": "s"}), end_line("ok", 5)]
-    sample = sample_requests(lines, LogSettings())
+    sample = sample_requests(lines, LogSettings.from_config())
     assert [r.request_id for r in sample.slowest] == ["ok"] and sample.server_errors == []
 
 
@@ -39,5 +39,5 @@ def test_a_crashed_request_is_sampled_as_a_5xx():
     line = ('{"request_id": "r-1", "method": "POST", "path": "/v1/sessions", "route": "/v1/sessions", '
             '"status_code": null, "duration_ms": 12, "event": "request.end", "level": "info", '
             '"timestamp": "2026-11-28T20:13:17Z"}')
-    sampled = _request(line, LogSettings())
+    sampled = _request(line, LogSettings.from_config())
     assert sampled is not None and sampled.status == 500 and sampled.request_id == "r-1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -371,7 +372,7 @@ def test_split_lines_rejoins_chunks_and_bounds_long_lines() -> None:
     chunks = [b'{"a":', b' 1}\nsecond\r\n', b"x" * 50, b"y" * 50 + b"\nlast"]
     lines = list(split_lines(chunks, max_line_bytes=64))
     assert lines == [b'{"a": 1}', b"second", b"x" * 50 + b"y" * 15, b"last"]
-    summary = analyze_lines(lines, LogSettings(max_line_bytes=64))
+    summary = analyze_lines(lines, dataclasses.replace(LogSettings.from_config(), max_line_bytes=64))
     assert summary.skipped["oversized"] == 1
 
 

@@ -51,7 +51,7 @@ class LogAnalyzer:
     """Feed lines, then ask for ``summary()``. Memory stays bounded whatever the input."""
 
     def __init__(self, settings: LogSettings | None = None, *, since: datetime | None = None) -> None:
-        self.settings = settings or LogSettings()
+        self.settings = settings or LogSettings.from_config()
         self.since = _as_utc(since) if since else None
         self._tallies = _Tallies()
         self._overall = OverallLatency()

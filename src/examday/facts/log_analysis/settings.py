@@ -1,42 +1,44 @@
-"""Names of the events and fields in the log lines, and what counts as slow."""
+"""Names of the events and fields in the log lines, and what counts as slow: `[logs]` of the config.
+
+Not re-declared here: every value, default included, comes from `LogsConfig`; only the shapes
+change (tuples and a frozenset: read once per line on the hot path).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from examday.config import LogsConfig
+from examday.config import LogsConfig
+
+TOP_N = 10  # slow routes, slow statements and slowest queries kept for the evidence
 
 
 @dataclass(frozen=True)
 class LogSettings:
-    """Names of the events and fields in the log lines, and what counts as slow."""
-
-    latency_fields: tuple[str, ...] = ("duration_ms", "total_ms")
-    status_field: str = "status_code"
-    event_field: str = "event"
-    route_field: str = "route"
-    path_field: str = "path"
-    method_field: str = "method"
-    request_id_field: str = "request_id"
-    timestamp_field: str = "timestamp"
-    # A line the backend marks as one of a sample ("sampled": true), whatever its path.
-    sampled_field: str = "sampled"
-    # structlog's stdlib bridge nests an event's own fields under "extra" (slow_sql does).
-    extra_field: str = "extra"
-    sql_fields: tuple[str, ...] = ("statement", "sql", "query")
-    sql_latency_fields: tuple[str, ...] = ("query_ms", "duration_ms")
-    end_event: str = "request.end"
-    slow_sql_event: str = "slow_sql"
-    sampled_paths: frozenset[str] = frozenset({"/health", "/metrics", "/v1/health", "/"})
-    slow_ms: float = 500.0
-    very_slow_ms: float = 1500.0
-    max_line_bytes: int = 65536
-    top_n: int = 10
+    latency_fields: tuple[str, ...]
+    status_field: str
+    event_field: str
+    route_field: str
+    path_field: str
+    method_field: str
+    request_id_field: str
+    timestamp_field: str
+    sampled_field: str  # a line the backend marks as one of a sample ("sampled": true)
+    extra_field: str  # structlog's stdlib bridge nests an event's own fields here (slow_sql does)
+    sql_fields: tuple[str, ...]
+    sql_latency_fields: tuple[str, ...]
+    end_event: str
+    slow_sql_event: str
+    sampled_paths: frozenset[str]
+    slow_ms: float
+    very_slow_ms: float
+    max_line_bytes: int
+    top_n: int = TOP_N
 
     @classmethod
-    def from_config(cls, logs: LogsConfig) -> LogSettings:
+    def from_config(cls, logs: LogsConfig | None = None) -> LogSettings:
+        """From the target's `[logs]`; without one, from its defaults."""
+        logs = logs if logs is not None else LogsConfig()
         return cls(
             latency_fields=tuple(logs.latency_fields),
             status_field=logs.status_field,
