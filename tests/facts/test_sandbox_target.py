@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from examday.facts.sandbox_target import served_by_the_sandbox
-from examday.probes.docker import observe_container
+from examday.probes.docker_observations import observe_container
 
 
 def container(project: str, service: str, host_ip: str, port: int, status: str = "running") -> dict:

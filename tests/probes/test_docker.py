@@ -12,12 +12,8 @@ from typing import Any
 import pytest
 
 from examday.probes.capacity import background_job_processes, count_uvicorn_workers, uvicorn_trees
-from examday.probes.docker import (
-    ContainerNotFound,
-    DockerProbe,
-    cpu_percent,
-    memory_usage,
-)
+from examday.probes.docker import ContainerNotFound, DockerProbe
+from examday.probes.docker_observations import cpu_percent, memory_usage
 from examday.probes.errors import BadResponse, ProbeTimeout, Unreachable
 from tests.fixtures.services import BlackHole, ContainerFactory, wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from examday.config import ExamdayConfig
-from examday.probes.docker import ContainerObservation
+from examday.probes.docker_observations import ContainerObservation
 
 # compose's shipping drivers and rotating local drivers count as "logs handled".
 SHIPPING_DRIVERS = {"syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "loki",

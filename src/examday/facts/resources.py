@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from examday.probes.docker import ResourceObservation
+from examday.probes.docker_observations import ResourceObservation
 
 
 def sample_resources(docker: Any, containers: list[str]) -> dict[str, ResourceObservation]:
