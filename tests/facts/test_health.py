@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from examday.facts.health import health_problem
-from examday.probes.http import HttpObservation
+from examday.probes.http_observation import HttpObservation
 
 
 def observed(status: int, json_body: object, text: str = "") -> HttpObservation:

@@ -8,7 +8,8 @@ import pytest
 
 from examday.config import ApiConfig
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
-from examday.probes.http import HttpProbe, parse_exam_mode_body
+from examday.probes.http import HttpProbe
+from examday.probes.platform_api import parse_exam_mode_body
 from tests.fixtures.network_servers import API_HOST, LOOPBACK, TlsApi
 
 
