@@ -8,17 +8,15 @@ from examday.config.model import ExamdayConfig
 from examday.facts.rate_limits import (
     LoginBurst,
     ProxySource,
-    UvicornArgs,
-    effective_trust,
     env_bound_problems,
     is_behind_proxy,
     judge_login_limits,
     judge_trust,
     login_burst,
     login_limit,
-    parse_uvicorn_argv,
     server_command,
 )
+from examday.facts.uvicorn_trust import UvicornArgs, effective_trust, parse_uvicorn_argv
 from examday.probes.host import ProcessInfo
 
 # PLATFORM.md's backend: no --proxy-headers, no --forwarded-allow-ips.

@@ -19,7 +19,8 @@ import pytest
 
 from examday.config.model import ExamdayConfig
 from examday.config.sections import DEFAULT_JOB_COMMAND_PATTERNS
-from examday.facts.jobs import CrontabSource, observe_jobs, survey_crontabs
+from examday.facts.cron_lines import CrontabSource, survey_crontabs
+from examday.facts.jobs import observe_jobs
 from examday.probes.crontab import parse_container_output, read_container_crontabs, read_host_crontabs
 from examday.probes.docker import DockerProbe
 from tests.fixtures.services import TEST_LABEL, wait_until

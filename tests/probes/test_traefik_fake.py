@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from examday.config import ExamdayConfig
 from examday.config.sections import ProxyConfig
-from examday.facts import traefik
+from examday.facts import traefik, traefik_access_log
 from examday.facts.proxy import judge_caddy_upstreams, judge_version, route_health
 from examday.plugin.evidence import Evidence
 from examday.probes.docker import ExecResult
@@ -235,9 +235,9 @@ NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.timezone.utc)
 SINCE = NOW - dt.timedelta(minutes=15)
 
 
-def judge_lines(lines: list[str]) -> tuple[traefik.AccessLogSummary, list[str]]:
-    summary = traefik.summarize_access_log(lines, SINCE)
-    return summary, traefik.judge_access_log(summary, window_minutes=15, max_error_share=0.01)
+def judge_lines(lines: list[str]) -> tuple[traefik_access_log.AccessLogSummary, list[str]]:
+    summary = traefik_access_log.summarize_access_log(lines, SINCE)
+    return summary, traefik_access_log.judge_access_log(summary, window_minutes=15, max_error_share=0.01)
 
 
 def test_the_healthy_access_log_passes_and_redirects_are_no_errors() -> None:
@@ -247,10 +247,10 @@ def test_the_healthy_access_log_passes_and_redirects_are_no_errors() -> None:
     assert routers["api@docker"].requests == 121 and routers["api@docker"].server_errors == 1  # 0.8% < 1%
     # OriginStatus 0 on Traefik's own answers (redirects, its dashboard) is not "unreachable".
     assert routers["api-http@docker"].server_errors == routers["traefik-dashboard@docker"].server_errors == 0
-    assert routers[traefik.NO_ROUTER].requests == 1
+    assert routers[traefik_access_log.NO_ROUTER].requests == 1
     assert summary.outside_window == 30  # the hour-old burst of 502s does not count
     assert summary.other_lines == 2  # Traefik's own startup lines
-    assert traefik.quiet_routers(summary, ["api", "frontend-http", "traefik-dashboard", "metrics"]) == ["metrics"]
+    assert traefik_access_log.quiet_routers(summary, ["api", "frontend-http", "traefik-dashboard", "metrics"]) == ["metrics"]
 
 
 def test_the_5xx_heavy_access_log_names_each_failing_router() -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from examday.config import ExamdayConfig
 from examday.config.sections import ProxyConfig
-from examday.facts import traefik
+from examday.facts import traefik, traefik_access_log
 from examday.probes import traefik as traefik_probe
 from examday.probes.errors import BadResponse
 from examday.probes.http import HttpProbe
@@ -98,11 +98,11 @@ def traefik_access_log_route_health(docker: traefik_probe.ContainerLogs, config:
     proxy = config.proxy
     since = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(minutes=proxy.log_window_minutes)
     lines, where = _access_log_lines(docker, config, since)
-    summary = traefik.summarize_access_log(lines, since)
-    unhealthy = traefik.judge_access_log(summary, window_minutes=proxy.log_window_minutes,
+    summary = traefik_access_log.summarize_access_log(lines, since)
+    unhealthy = traefik_access_log.judge_access_log(summary, window_minutes=proxy.log_window_minutes,
                                          max_error_share=proxy.max_error_share)
     detail: dict[str, Any] = {**summary.as_evidence(), "max_error_share": proxy.max_error_share,
-                              "quiet_expected_routers": traefik.quiet_routers(summary, proxy.expected_routers)}
+                              "quiet_expected_routers": traefik_access_log.quiet_routers(summary, proxy.expected_routers)}
     source = f"traefik access log ({where}), last {proxy.log_window_minutes:g} min"
     if isinstance(lines, list) and len(lines) >= proxy.access_log_max_lines and not summary.outside_window:
         # Every line read is inside the window: older ones inside it were not read.
