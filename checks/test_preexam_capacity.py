@@ -10,6 +10,7 @@ import pytest
 
 from examday.checklist import Impact, item
 from examday.facts.capacity import backend_capacity
+from examday.facts.disk import database_volume
 from examday.facts.rollback import rollback_candidate
 
 pytestmark = pytest.mark.preexam
@@ -32,16 +33,10 @@ def test_connection_capacity_fits_max_connections(docker_engine, postgres, examd
 @item("PRE-CAP-02", "Disk headroom on the database volume", runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="Free space or grow the database volume: answers, WAL and backups all grow during an exam.")
 def test_database_volume_has_free_space(docker_engine, postgres, examday_config, evidence):
-    data_dir = postgres.setting("data_directory")
-    result = docker_engine.exec(examday_config.docker.containers.postgres, ["df", "-P", "-k", data_dir], timeout=10)
-    fields = result.output.strip().splitlines()[-1].split()
-    total_kb, available_kb = int(fields[1]), int(fields[3])
-    free_pct = 100 * available_kb / total_kb if total_kb else 0.0
-    evidence.record(data_directory=data_dir, total_gb=round(total_kb / 1048576, 1),
-                    available_gb=round(available_kb / 1048576, 1), free_pct=round(free_pct, 1),
-                    database_bytes=postgres.database_size(examday_config.postgres.dbname))
-    assert free_pct >= examday_config.thresholds.disk_free_pct, (
-        f"only {free_pct:.1f}% free on the volume of {data_dir} "
+    volume = database_volume(docker_engine, postgres, examday_config)
+    evidence.record(**volume.as_evidence(), database_bytes=postgres.database_size(examday_config.postgres.dbname))
+    assert volume.free_pct >= examday_config.thresholds.disk_free_pct, (
+        f"only {volume.free_pct:.1f}% free on the volume of {volume.path} "
         f"(need {examday_config.thresholds.disk_free_pct:g}%)")
 
 

@@ -8,14 +8,12 @@ import pytest
 
 from examday.checklist import Impact, item
 from examday.facts.backups import backup_container, read_scratch, restore_into
-from examday.facts.certificates import required_valid_until
+from examday.facts.certificates import required_valid_until, served_certificate
 from examday.facts.containers import find_containers
+from examday.facts.dns_records import observe_record, record_problem
 from examday.facts.health import health_problem
 from examday.facts.scratch_database import scratch_refusal, target_identity
 from examday.facts.staging import StagingNotConfigured, staging_probe, staging_student, try_student_flow
-from examday.probes.dns import resolve
-from examday.probes.tls import inspect_certificate
-from examday.config import split_host_port
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Pre-Exam Checklist / Infrastructure"
@@ -106,10 +104,7 @@ def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, 
                   "it must stay valid past the end of the exam.")
 def test_certificate_valid_for_the_exam(tls_endpoint, examday_config, evidence):
     endpoint = tls_endpoint
-    host, port = split_host_port(endpoint)
-    tls = examday_config.tls
-    cert = inspect_certificate(host, port, tls.ca_bundle, connect_ip=tls.resolve.get(host),
-                               timeout=tls.timeout_seconds)
+    host, cert = served_certificate(endpoint, examday_config)
     now = dt.datetime.now(dt.timezone.utc)
     deadline, why = required_valid_until(examday_config, now)
     evidence.record(certificate=cert, required_valid_until=deadline.isoformat(timespec="seconds"),
@@ -125,13 +120,10 @@ def test_certificate_valid_for_the_exam(tls_endpoint, examday_config, evidence):
       remediation="Fix the record at the DNS provider (or the resolver named in the evidence) and wait "
                   "for its TTL before the exam.")
 def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
-    record, dns = dns_record, examday_config.dns
-    observed = resolve(record.name, record.type, dns.resolver, dns.timeout_seconds)
-    expected = sorted(record.expected)
-    evidence.record(observation=observed, expected=expected)
-    assert observed.answers == expected, (
-        f"{record.name} {record.type} resolves to {observed.answers or observed.rcode} "
-        f"through {observed.resolver}, expected {expected}")
+    observed = observe_record(dns_record, examday_config)
+    evidence.record(observation=observed, expected=sorted(dns_record.expected))
+    problem = record_problem(dns_record, observed)
+    assert problem is None, problem
 
 
 @item("PRE-INF-07", "Test staging environment (if available)", runbook=RUNBOOK, impact=Impact.MEDIUM,

@@ -14,11 +14,12 @@ from dataclasses import asdict
 import pytest
 
 from examday.checklist import item
-from examday.facts.canary import SessionLost, load_memory, lost_session_problem, run_canary, save_memory
+from examday.facts.canary import (
+    SessionLost, canary_student, load_memory, lost_session_problem, run_canary, save_memory,
+)
 from examday.facts.health import health_problem
 from examday.facts.logs import request_id_logged
 from examday.facts.metrics import counted_for, parse_counters, scrape_text
-from examday.probes.student_api import StudentClient
 
 pytestmark = pytest.mark.recovery
 RUNBOOK = "Recovery Verification"
@@ -45,10 +46,9 @@ def test_health_and_ready_after_recovery(api, evidence):
       remediation="Students cannot resume or their answers are gone: stop the incident clock, do not restart "
                   "anything else, and check the backend's log and the session's rows before students retry.")
 def test_canary_student_resumes_with_every_answer(api, examday_config, evidence):
-    canary = examday_config.canary
-    if canary is None:
+    if examday_config.canary is None:
         pytest.skip("no canary student configured ([canary] username, password_env or password_file)")
-    student = StudentClient(api, examday_config.flow, canary.username, _password(canary))
+    student = canary_student(api, examday_config)
     try:
         outcome, memory = run_canary(student, load_memory(examday_config), examday_config.flow.choices)
     except SessionLost as unreadable:
@@ -61,10 +61,6 @@ def test_canary_student_resumes_with_every_answer(api, examday_config, evidence)
     assert not outcome.missing, (f"{len(outcome.missing)} answer(s) the canary saved before are no longer "
                                  f"answered in session {outcome.session_id}: {outcome.missing[:5]}")
     assert outcome.read_back is not False, f"an answer saved now ({outcome.saved_now}) does not read back"
-
-
-def _password(section) -> str:
-    return section.password.get_secret_value() if section.password else ""
 
 
 @item("REC-OBS-01", "Observability: request IDs are traceable in the backend's logs",

@@ -101,3 +101,7 @@ class PasswordFromEnvOrFile(BaseModel):
     def password(self) -> SecretStr | None:
         """The password, read at load time; None when the section names no secret."""
         return self._password
+
+    def password_text(self, missing: str | None = "") -> str | None:
+        """The password in clear, for the one call that sends it; ``missing`` when none is set."""
+        return self._password.get_secret_value() if self._password else missing

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from examday.config import ExamdayConfig
 from examday.facts.local_state import read_json, state_dir, write_json
+from examday.probes.student_api import StudentClient
 from examday.student_flow import SessionView
 
 STATE_FILE = "canary.json"
@@ -131,3 +132,10 @@ def load_memory(config: ExamdayConfig) -> CanaryMemory:
 
 def save_memory(memory: CanaryMemory, config: ExamdayConfig) -> None:
     write_json(memory_path(config), asdict(memory))
+
+
+def canary_student(api: Any, config: ExamdayConfig) -> StudentClient:
+    """The canary student of [canary], signing in through ``api`` as the target's student flow says."""
+    canary = config.canary
+    assert canary is not None, "canary_student needs [canary]"
+    return StudentClient(api, config.flow, canary.username, canary.password_text())

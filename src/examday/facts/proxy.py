@@ -203,7 +203,7 @@ def fetch_dashboard(config: ExamdayConfig) -> Any:
     if dashboard.username is None:
         return traefik_probe.fetch_page(dashboard.url, dashboard.timeout_seconds)
     parts = urlsplit(dashboard.url)
-    password = dashboard.password.get_secret_value() if dashboard.password else ""
+    password = dashboard.password_text()
     tls = config.tls  # its CA bundle and names default to the API's
     with HttpProbe(f"{parts.scheme}://{parts.netloc}", ca_bundle=tls.ca_bundle, resolve=tls.resolve,
                    timeout_seconds=dashboard.timeout_seconds, dependency="dashboard",

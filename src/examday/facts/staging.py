@@ -34,7 +34,7 @@ def staging_probe(config: ExamdayConfig) -> HttpProbe:
     assert staging is not None and staging.api_base_url is not None
     basic = None
     if staging.basic_auth_username:
-        password = staging.password.get_secret_value() if staging.password else ""
+        password = staging.password_text()
         basic = (staging.basic_auth_username, password)
     # TLS as [tls] verifies certificates (its CA bundle and names default to the API's)
     api = config.api.model_copy(update={"ca_bundle": config.tls.ca_bundle, "resolve": config.tls.resolve})

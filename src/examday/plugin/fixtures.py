@@ -190,7 +190,7 @@ def operator_token(api: Guarded[Any], examday_config: ExamdayConfig) -> str | No
         return None
     from examday.probes.student_api import StudentClient
 
-    password = operator.password.get_secret_value() if operator.password else ""
+    password = operator.password_text()
     # Unguarded: a slow sign-in (35 s with Redis down on the real platform) fails the items that
     # need the token, not every item that reads the API.
     client = StudentClient(api.probe, examday_config.flow, operator.username, password)

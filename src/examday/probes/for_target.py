@@ -54,7 +54,7 @@ def redis_probe(config: ExamdayConfig, docker: Guarded[Any] | None = None) -> Gu
     def connect() -> Any:
         from examday.probes.redis import RedisProbe
 
-        password = cfg.password.get_secret_value() if cfg.password else None
+        password = cfg.password_text(missing=None)
         return RedisProbe(cfg.url, password=password, timeout=cfg.timeout_seconds)
 
     return Guarded("redis", connect)
@@ -85,7 +85,7 @@ def _postgres_exec(config: ExamdayConfig, docker: Callable[[], Any], container: 
 
     cfg = config.postgres
     return PostgresExecProbe(docker, container, dbname=cfg.dbname, user=cfg.user, port=cfg.port,
-                             password=cfg.password.get_secret_value() if cfg.password else None,
+                             password=cfg.password_text(missing=None),
                              statement_timeout_ms=cfg.statement_timeout_ms,
                              connect_timeout=int(cfg.connect_timeout_seconds))
 
@@ -94,7 +94,7 @@ def _redis_exec(config: ExamdayConfig, docker: Callable[[], Any], container: str
     from examday.probes.redis_exec import RedisExecProbe
 
     cfg = config.redis
-    password = cfg.password.get_secret_value() if cfg.password else None
+    password = cfg.password_text(missing=None)
     return RedisExecProbe(docker, container, cfg.url, password=password, timeout=cfg.timeout_seconds)
 
 
