@@ -160,7 +160,8 @@ def test_pool_pressure_fails_the_pool_item(during_sandbox, tmp_path, own_baselin
         run = checklist("during", tmp_path, own_baseline, window_minutes=WINDOW_SECONDS / 60)
     finally:
         clear(during_sandbox, "pool-pressure")
-    # No request ends while every pooled connection waits on the lock: during the live exam the traffic
-    # items see the silence the students see (knock-on failures; the pool item names the cause).
-    fails_exactly(run, {"DUR-SYS-01": "pooled connections", "DUR-LAT-01": None, "DUR-ERR-01": None,
-                        "DUR-LAT-02": None, "DUR-LAT-03": None})
+    # While every pooled connection waits on the lock, few or no requests end: during the live exam the
+    # traffic items may see the silence the students see (knock-ons; a request or two that ended in the
+    # window, seen in CI, lets them pass). The pool item names the cause either way.
+    fails_exactly(run, {"DUR-SYS-01": "pooled connections"},
+                  may_also_fail=frozenset({"DUR-LAT-01", "DUR-ERR-01", "DUR-LAT-02", "DUR-LAT-03"}))
