@@ -12,7 +12,6 @@ import dataclasses
 import os
 import signal
 import socket
-import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from psycopg import sql
 
-from examday.config import ConfigError, load_config
+from tests.probes.exec_target import exec_target
 from examday.probes.docker import DockerProbe
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
 from examday.probes.for_target import docker_probe as guarded_docker_for, postgres_probe
@@ -507,26 +506,10 @@ def test_parameters_are_rendered_as_literals() -> None:
 
 # -- configuration and wiring ---------------------------------------------------------------------
 
-CONFIG = """
-[target]
-name = "exec-test"
-kind = "staging"
-
-[api]
-base_url = "https://api.example.org"
-"""
-
-
-def write_config(folder: Path, extra: str) -> Path:
-    path = folder / "examday.toml"
-    path.write_text(CONFIG + textwrap.dedent(extra))
-    return path
-
-
 def test_docker_exec_through_the_runs_one_docker_client(tmp_path: Path, pg_container: PostgresContainer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXAMDAY_TEST_PGEXEC_PASSWORD", pg_container.password)
-    config = load_config(write_config(tmp_path, f"""
+    config = exec_target(tmp_path, f"""
         [docker.containers]
         postgres = "{pg_container.name}"
 
@@ -534,7 +517,7 @@ def test_docker_exec_through_the_runs_one_docker_client(tmp_path: Path, pg_conta
         via = "docker_exec"
         password_env = "EXAMDAY_TEST_PGEXEC_PASSWORD"
         statement_timeout_ms = 1500
-    """))
+    """)
     docker = guarded_docker_for(config)
     guarded = postgres_probe(config, docker)
     try:
@@ -545,35 +528,6 @@ def test_docker_exec_through_the_runs_one_docker_client(tmp_path: Path, pg_conta
     finally:
         guarded.close()
         docker.close()
-
-
-def test_docker_exec_without_a_postgres_container_is_one_clear_message(tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, """
-        [docker.containers]
-        absent = ["postgres"]
-
-        [postgres]
-        via = "docker_exec"
-    """))
-    guarded = postgres_probe(config, guarded_docker_for(config))
-    with pytest.raises(Unreachable) as raised:
-        guarded.scalar("SELECT 1")
-    assert str(raised.value) == ('postgres.via = "docker_exec" needs the postgres container, but '
-                                 '[docker.containers] names none: set docker.containers.postgres, '
-                                 'or postgres.via = "tcp"')
-    assert raised.value.dependency == "postgres"
-
-
-@pytest.mark.parametrize("extra, key", [
-    ('via = "ssh"', "postgres.via"),
-    ('via = "docker_exec"\nhost = "10.0.0.5"', "postgres.host"),
-    ('via = "docker_exec"\nsslmode = "require"', "postgres.sslmode"),
-])
-def test_bad_via_settings_are_one_message_naming_the_key(tmp_path: Path, extra: str, key: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        load_config(write_config(tmp_path, "[postgres]\n" + extra + "\n"))
-    assert raised.value.key == key
-    assert str(raised.value).count("\n") == 0 and key in str(raised.value)
 
 
 def test_no_call_ever_restarted_the_server(pg_container: PostgresContainer) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from examday.config import ConfigError, load_config
+from tests.probes.exec_target import exec_target
 from examday.probes.docker import DockerProbe
 from examday.probes.errors import ProbeError, ProbeTimeout, Unreachable
 from examday.probes.for_target import docker_probe as guarded_docker_for, redis_probe
@@ -368,33 +368,17 @@ def _answers(probe: RedisExecProbe) -> bool:
 
 # -- configuration and wiring ---------------------------------------------------------------------
 
-CONFIG = """
-[target]
-name = "exec-test"
-kind = "staging"
-
-[api]
-base_url = "https://api.example.org"
-"""
-
-
-def write_config(folder: Path, extra: str) -> Path:
-    path = folder / "examday.toml"
-    path.write_text(CONFIG + textwrap.dedent(extra))
-    return path
-
-
 def test_docker_exec_through_the_runs_one_docker_client(tmp_path: Path, redis_container: RedisContainer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXAMDAY_TEST_REDISEXEC_PASSWORD", redis_container.password or "")
-    config = load_config(write_config(tmp_path, f"""
+    config = exec_target(tmp_path, f"""
         [docker.containers]
         redis = "{redis_container.name}"
 
         [redis]
         via = "docker_exec"
         password_env = "EXAMDAY_TEST_REDISEXEC_PASSWORD"
-    """))
+    """)
     docker = guarded_docker_for(config)
     guarded = redis_probe(config, docker)
     try:
@@ -405,30 +389,3 @@ def test_docker_exec_through_the_runs_one_docker_client(tmp_path: Path, redis_co
     finally:
         guarded.close()
         docker.close()
-
-
-def test_docker_exec_without_a_redis_container_is_one_clear_message(tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, """
-        [docker.containers]
-        absent = ["redis"]
-
-        [redis]
-        via = "docker_exec"
-    """))
-    guarded = redis_probe(config, guarded_docker_for(config))
-    with pytest.raises(Unreachable) as raised:
-        guarded.ping()
-    assert str(raised.value) == ('redis.via = "docker_exec" needs the redis container, but [docker.containers] '
-                                 'names none: set docker.containers.redis, or redis.via = "tcp"')
-    assert raised.value.dependency == "redis"
-
-
-@pytest.mark.parametrize("extra, key", [
-    ('via = "ssh"', "redis.via"),
-    ('via = "docker_exec"\nurl = "rediss://127.0.0.1:6380/0"', "redis.url"),
-])
-def test_bad_via_settings_are_one_message_naming_the_key(tmp_path: Path, extra: str, key: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        load_config(write_config(tmp_path, "[redis]\n" + extra + "\n"))
-    assert raised.value.key == key
-    assert str(raised.value).count("\n") == 0 and key in str(raised.value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from examday.report.checklist_html import CONTENT_SECURITY_POLICY, render_checklist
+from examday.rendering.page import CONTENT_SECURITY_POLICY
+from examday.report.checklist_html import render_checklist
 from tests.report.records import item, run_of
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from examday.watch.charts import percent, trend_charts
-from examday.watch.scales import time_ticks, value_ticks
-from examday.watch.svg import Chart, Series, render_chart
+from examday.rendering.scales import percent
+from examday.watch.charts import trend_charts
+from examday.rendering.scales import time_ticks, value_ticks
+from examday.rendering.svg import Chart, Series, render_chart
 from tests.watch.synthetic import (
     CONTAINERS,
     LIMITS,

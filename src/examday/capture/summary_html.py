@@ -7,10 +7,9 @@ resources at a glance; the JSON files beside it hold everything.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from examday.report.checklist_html import CONTENT_SECURITY_POLICY
+from examday.rendering.page import escape as _e, page_head
 
 STYLE = """
 body { font: 10pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; max-width: 200mm; margin: 0 auto; padding: 6mm; }
@@ -35,14 +34,7 @@ def render_summary(index: dict[str, Any], sections: dict[str, Any]) -> str:
     renderers = {"requests": _requests, "pool": _pool, "sessions": _sessions, "resources": _resources,
                  "redis": _redis, "proxy": _proxy}
     parts += [render(sections[name]) for name, render in renderers.items() if name in sections]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
-            f"<title>examday capture: {_e(index.get('target'))}</title><style>{STYLE}</style></head><body>"
-            + "".join(parts) + "</body></html>\n")
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    return (page_head(f"examday capture: {index.get('target')}", STYLE) + "".join(parts) + "</body></html>\n")
 
 
 def _header(index: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from examday.probes.postgres_reads import QueryResult
 
@@ -65,22 +65,26 @@ class ForeignKey:
         return f"foreign key {self.table}.{', '.join(self.columns)} -> {self.references}"
 
 
+class _SpelledAsInHeader:
+    """A guarantee prints as the header line that names it (its SPELLING, filled from its fields)."""
+    SPELLING: ClassVar[str]
+
+    def __str__(self) -> str:
+        return self.SPELLING.format(**vars(self))
+
+
 @dataclass(frozen=True)
-class NotNull:
+class NotNull(_SpelledAsInHeader):
+    SPELLING: ClassVar[str] = "not null {table}.{column}"
     table: str
     column: str
 
-    def __str__(self) -> str:
-        return f"not null {self.table}.{self.column}"
-
 
 @dataclass(frozen=True)
-class Check:
+class Check(_SpelledAsInHeader):
+    SPELLING: ClassVar[str] = "check {table} {expression}"
     table: str
     expression: str
-
-    def __str__(self) -> str:
-        return f"check {self.table} {self.expression}"
 
 
 Guarantee = ForeignKey | NotNull | Check

@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from examday.probes.container_exec import exec_for
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
 from examday.probes.postgres_reads import APPLICATION_NAME, DEPENDENCY, PostgresReads, QueryResult, scrub
 from examday.probes.psql_script import (
@@ -104,18 +105,9 @@ class PostgresExecProbe(PostgresReads):
 
     # one exec -----------------------------------------------------------------------------
     def _exec(self, script: str, what: str) -> tuple[int, str]:
-        try:
-            docker = self._docker()
-            result = docker.exec(self.container, ["sh", "-c", _RUN_PSQL], timeout=self.exec_timeout,
-                                 environment=self._environment(script))
-        except ProbeTimeout as error:
-            raise ProbeTimeout(f"PostgreSQL in {self.container} did not answer `{what}` within "
-                               f"{self.exec_timeout:g}s (docker exec: {self._scrub(str(error))})",
-                               dependency=DEPENDENCY) from None
-        except ProbeError as error:  # engine gone, container missing, paused or stopped
-            raise Unreachable(f"PostgreSQL in {self.container} cannot be reached through docker exec: "
-                              f"{self._scrub(str(error))}", dependency=DEPENDENCY) from None
-        return int(result.exit_code), str(result.output)
+        return exec_for(self._docker, self.container, ["sh", "-c", _RUN_PSQL], service="PostgreSQL",
+                        dependency=DEPENDENCY, what=f"`{what}`", timeout=self.exec_timeout,
+                        environment=self._environment(script), scrub=self._scrub)
 
     def _environment(self, script: str) -> dict[str, str]:
         options = " ".join([

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import redis
 
-from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
+from examday.probes.container_exec import exec_for
+from examday.probes.errors import BadResponse, Unreachable
 from examday.probes.redis_cli_output import UnreadableOutput, is_raw, parse_formatted, parse_json
 from examday.probes.redis_reads import DEPENDENCY, RedisReads, refuse_unless_read_only
 
@@ -104,27 +105,20 @@ class RedisExecProbe(RedisReads):
     def _run(self, arguments: list[str], what: str) -> str:
         argv = ["redis-cli", "--no-auth-warning", "-e", *self._target, *arguments]
         environment = {"REDISCLI_AUTH": self._password} if self._password else {}
-        try:
-            result = self._docker().exec(self.container, argv, timeout=self.timeout, environment=environment)
-        except ProbeTimeout as error:
-            raise ProbeTimeout(f"Redis in {self.container} did not answer {what} within {self.timeout:g}s "
-                               f"(docker exec: {self._scrub(str(error))})", dependency=DEPENDENCY) from None
-        except ProbeError as error:  # engine gone, container missing, paused or stopped
-            raise Unreachable(f"Redis in {self.container} cannot be reached through docker exec: "
-                              f"{self._scrub(str(error))}", dependency=DEPENDENCY) from None
-        output = str(result.output)
+        exit_code, output = exec_for(self._docker, self.container, argv, service="Redis", dependency=DEPENDENCY,
+                                     what=what, timeout=self.timeout, environment=environment, scrub=self._scrub)
         if "Unrecognized option" in output and "--json" in output:
             raise _NoJsonOption()
         message = " ".join(self._scrub(output).split())[:300]
-        if int(result.exit_code) in (126, 127) and "redis-cli" in output:
+        if exit_code in (126, 127) and "redis-cli" in output:
             raise BadResponse(f"no redis-cli in container {self.container}: examday reads Redis with it there",
                               dependency=DEPENDENCY)
         # A refused password is only a warning before the reply when the server wants none.
         refused_password = output.startswith("AUTH failed")
-        if refused_password or (result.exit_code != 0 and any(sign in output for sign in _UNREACHABLE_SIGNS)):
+        if refused_password or (exit_code != 0 and any(sign in output for sign in _UNREACHABLE_SIGNS)):
             raise Unreachable(f"Redis unreachable in {self.container} ({what}): {message}", dependency=DEPENDENCY)
-        if result.exit_code != 0:
-            raise BadResponse(f"Redis refused {what}: {message or f'redis-cli exited with {result.exit_code}'}",
+        if exit_code != 0:
+            raise BadResponse(f"Redis refused {what}: {message or f'redis-cli exited with {exit_code}'}",
                               dependency=DEPENDENCY)
         return output
 

@@ -1,6 +1,6 @@
 """Latency over time as inline SVG: p50 and p95 of each second's requests, fault windows shaded.
 
-Drawn by the watch's chart code (examday.watch.svg), so a rehearsal record and
+Drawn by the watch's chart code (examday.rendering.svg), so a rehearsal record and
 the trend page look alike; this module only adds the shaded windows. A point
 is placed at the second the requests were *scheduled* in, so a stall shows
 where it happened, not when the backlog drained.
@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+from examday.rendering.page import escape
 
 from examday.rehearsal.results import LoadResult
-from examday.watch.charts import milliseconds
-from examday.watch.scales import Scale, time_label
-from examday.watch.svg import BOTTOM, HEIGHT, TOP, Chart, Series, _scales, render_chart
+from examday.rendering.scales import milliseconds
+from examday.rendering.scales import Scale, time_label
+from examday.rendering.svg import BOTTOM, HEIGHT, TOP, Chart, Series, chart_scales, render_chart
 
 FAULT_COLOUR = "#f9a825"
 
@@ -55,8 +55,8 @@ def latency_svg(result: LoadResult, faults: Sequence[FaultWindow] = (), limit_ms
     """One <svg> element, no script: the chart with each fault window shaded under the lines."""
     chart = latency_chart(result, faults, limit_ms)
     svg = render_chart(chart)
-    x, _, _ = _scales(chart)
-    # The chart's title text comes first (see examday.watch.svg): shading put right after it lies under the rest.
+    x, _, _ = chart_scales(chart)
+    # The chart's title text comes first (see examday.rendering.svg): shading put right after it lies under the rest.
     head, title_end, rest = svg.partition("</text>\n")
     return head + title_end + "".join(_shade(window, x) + "\n" for window in faults) + rest
 

@@ -8,15 +8,14 @@ same RunRecord as results.json and junit.xml.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from typing import Any
 
+from examday.rendering.page import escape as _e, page_head
 from examday.report.model import ItemRecord, RunRecord, iso_utc
 from examday.report.verdict import INCOMPLETE_HINT, blocking_items, run_verdict, unchecked_items
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 EVIDENCE_CHARS = 1200  # per item on paper; results.json holds it all
 
 STYLE = """
@@ -65,11 +64,7 @@ def render_checklist(run: RunRecord, files: list[str]) -> str:
     """The whole checklist.html for a run; `files` are the record's other files, for the footer."""
     title = f"examday {run.phase} checklist: {run.target_name}, {iso_utc(run.started_at)}"
     return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
+        page_head(title, STYLE),
         f"<h1>Exam-day checklist record: {_e(run.phase)}</h1>",
         _header_table(run),
         _verdict_block(run),
@@ -78,10 +73,6 @@ def render_checklist(run: RunRecord, files: list[str]) -> str:
         _footer(run, files),
         "</body></html>",
         ""])
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _header_table(run: RunRecord) -> str:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from examday.watch.summary import RoundSummary
-from examday.watch.svg import Chart, Series
+from examday.rendering.scales import fraction_as_percent, milliseconds, percent
+from examday.rendering.svg import Chart, Series
 
 
 @dataclass(frozen=True)
@@ -23,18 +24,6 @@ class Limits:
     @classmethod
     def of(cls, thresholds: object) -> Limits:
         return cls(**{name: float(getattr(thresholds, name)) for name in cls.__dataclass_fields__})
-
-
-def milliseconds(value: float) -> str:
-    return f"{value:,.0f} ms" if value >= 100 else f"{value:.3g} ms"
-
-
-def fraction_as_percent(value: float) -> str:
-    return f"{value * 100:.3g}%"
-
-
-def percent(value: float) -> str:
-    return f"{value:.3g}%"
 
 
 def trend_charts(rounds: list[RoundSummary], limits: Limits, pad_s: float = 30.0) -> list[Chart]:

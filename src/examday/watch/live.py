@@ -13,7 +13,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from examday.report.model import iso_utc
-from examday.watch.charts import fraction_as_percent, milliseconds, percent
+from examday.rendering.scales import fraction_as_percent, milliseconds, percent
 from examday.watch.summary import RoundSummary
 
 SHOWN_ROUNDS = 15  # on screen; the trend page has them all

@@ -8,26 +8,22 @@ refresh (not a script) reloads the page once per interval; the final page has no
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from examday.rendering.page import escape as _e, page_head
+from examday.rendering.scales import fraction_as_percent, milliseconds, percent
+from examday.rendering.svg import render_chart
 from examday.report.archive import CHECKLIST_NAME
 from examday.report.model import iso_utc
-from examday.watch.charts import (
-    fraction_as_percent,
-    milliseconds,
-    percent,
-    trend_charts,
-)
+from examday.watch.charts import trend_charts
 from examday.watch.durations import format_duration
+from examday.watch.info import RUNNING
 from examday.watch.summary import RoundSummary
-from examday.watch.svg import render_chart
 
 if TYPE_CHECKING:
     from examday.watch.info import WatchInfo
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 STYLE = """
 @page { size: A4 landscape; margin: 10mm; }
@@ -62,14 +58,9 @@ VERDICT_CLASS = {"GO": "go", "GO WITH WAIVERS": "waivers", "INCOMPLETE": "nogo",
 
 def render_trend_html(info: WatchInfo, rounds: list[RoundSummary]) -> str:
     title = f"examday watch: {info.target_name}, from {iso_utc(info.started_at)}"
-    refresh = [f'<meta http-equiv="refresh" content="{max(5, round(info.interval_s))}">'] \
-        if info.status == "running" else []
+    refresh_s = max(5, round(info.interval_s)) if info.status == RUNNING else None
     return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
-        *refresh,
-        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
+        page_head(title, STYLE, refresh_s=refresh_s),
         f"<h1>During the exam: {_e(info.target_name)}</h1>",
         _meta_table(info, rounds),
         _banner(rounds),
@@ -83,10 +74,6 @@ def render_trend_html(info: WatchInfo, rounds: list[RoundSummary]) -> str:
          "(checklist.html, results.json, SHA256SUMS): check one with <code>examday verify</code>.</p>"),
         "</body></html>",
         ""])
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _meta_table(info: WatchInfo, rounds: list[RoundSummary]) -> str:

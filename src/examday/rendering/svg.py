@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
+from examday.rendering.page import escape
 
-from examday.watch.scales import Scale, time_domain, time_label, time_ticks, value_ticks
+from examday.rendering.scales import Scale, time_domain, time_label, time_ticks, value_ticks
 
 WIDTH, HEIGHT = 760, 230
 LEFT, RIGHT, TOP, BOTTOM = 64, 190, 30, 34  # the right margin holds the legend
@@ -42,7 +42,7 @@ class Chart:
 
 
 def render_chart(chart: Chart) -> str:
-    x, y, ticks = _scales(chart)
+    x, y, ticks = chart_scales(chart)
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" height="{HEIGHT}" '
               f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(chart.title)}">'),
              f"<title>{escape(chart.title)}</title>",
@@ -63,7 +63,8 @@ def render_chart(chart: Chart) -> str:
     return "\n".join(parts)
 
 
-def _scales(chart: Chart) -> tuple[Scale, Scale, list[float]]:
+def chart_scales(chart: Chart) -> tuple[Scale, Scale, list[float]]:
+    """The chart's time axis, value axis (from 0, with room above the highest point) and value ticks."""
     times = chart.times or [t for s in chart.series for t, _ in s.points] or [dt.datetime.now(dt.timezone.utc)]
     start, end = time_domain(times, chart.pad_s)
     values = [v for s in chart.series for _, v in s.points] + ([chart.threshold] if chart.threshold else [])

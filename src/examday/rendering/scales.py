@@ -65,3 +65,16 @@ def time_label(moment: dt.datetime, span_s: float) -> str:
     if span_s > 86400:
         return moment.strftime("%d %H:%M")
     return moment.strftime("%H:%M" if span_s > 600 else "%H:%M:%S")
+
+
+# value labels of axes and tables
+def milliseconds(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.3g} ms"
+
+
+def fraction_as_percent(value: float) -> str:
+    return f"{value * 100:.3g}%"
+
+
+def percent(value: float) -> str:
+    return f"{value:.3g}%"
