@@ -6,7 +6,7 @@ import pytest
 
 from examday.checklist import Impact, item
 from examday.facts.containers import find_containers
-from examday.facts.exam_mode import as_bool
+from examday.text import parse_flag
 from examday.facts.jobs import observe_jobs, scheduled_job_keys
 
 pytestmark = pytest.mark.postexam
@@ -53,10 +53,10 @@ def _job_runners_not_running(docker_engine, examday_config, evidence) -> list[st
     containers = find_containers(docker_engine, examday_config)
     runners = {role: containers.get(role) for role in roles}
     evidence.record(job_runners={role: None if c is None else {
-        "name": c.name, "status": c.status, "schedule_enabled": as_bool(c.env.get(switch)) if switch else None}
+        "name": c.name, "status": c.status, "schedule_enabled": parse_flag(c.env.get(switch)) if switch else None}
         for role, c in runners.items()})
     problems = [f"job runner {role} is {'missing' if c is None else c.status}" for role, c in runners.items()
                 if c is None or c.status != "running"]
     problems += [f"{switch}=false in the running {c.name}: its jobs never fire" for c in runners.values()
-                 if switch and c is not None and c.status == "running" and as_bool(c.env.get(switch)) is False]
+                 if switch and c is not None and c.status == "running" and parse_flag(c.env.get(switch)) is False]
     return problems

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from examday.report.redaction import MASK, Redactor, is_secret_env, secrets_in_env
+from examday.report.redaction import Redactor
+from examday.secret_rules import MASK, is_secret_env, secrets_in_env
 
 SECRET = 'p4ss"w<o>rd&x/y+z'
 

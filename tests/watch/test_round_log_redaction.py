@@ -6,7 +6,8 @@ import io
 import subprocess
 import sys
 
-from examday.report.redaction import MASK, Redactor
+from examday.report.redaction import Redactor
+from examday.secret_rules import MASK
 from examday.watch.rounds import _copy_redacted
 
 

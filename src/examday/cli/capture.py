@@ -22,7 +22,7 @@ def capture(directory: Path = typer.Argument(..., help="a new folder for the bun
     from examday.capture.sections import Sources
     from examday.probes import for_target
     from examday.report.redaction import Redactor
-    from examday.report.secret_sources import run_secrets
+    from examday.facts.record_secrets import run_secrets
 
     config = config_or_fail(target)
     docker = for_target.docker_probe(config)  # one Docker client, also for docker_exec ways in

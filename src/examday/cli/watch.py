@@ -13,7 +13,7 @@ from examday.cli.output import EXIT_INTERNAL, console, fail
 from examday.cli.target import TARGET_HELP, config_or_fail
 from examday.config import ExamdayConfig
 from examday.report.redaction import Redactor
-from examday.report.secret_sources import run_secrets
+from examday.facts.record_secrets import run_secrets
 from examday.watch.charts import Limits
 from examday.watch.durations import DurationError, format_duration, parse_duration
 from examday.watch.layout import WatchLayout, new_watch_layout

@@ -19,13 +19,7 @@ from psycopg import sql
 
 from examday.config import ExamdayConfig
 from examday.facts.live_process import LiveEnvValue, master_env_value
-
-TRUE_WORDS = {"1", "true", "yes", "on"}
-
-
-def as_bool(value: str | None) -> bool | None:
-    return None if value is None else value.strip().lower() in TRUE_WORDS
-
+from examday.text import parse_flag
 
 @dataclass(frozen=True)
 class ModeReading:
@@ -66,11 +60,7 @@ def read_flag(postgres: Any, table: str, key: str) -> FlagRow:
     if not result.rows:
         return FlagRow(key, exists=False)
     value, updated_at, updated_by, reason = result.rows[0]
-    return FlagRow(key, True, _as_flag(value), updated_at, updated_by, reason)
-
-
-def _as_flag(value: Any) -> bool | None:
-    return value if isinstance(value, bool) or value is None else as_bool(str(value))
+    return FlagRow(key, True, parse_flag(value), updated_at, updated_by, reason)
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ class EnvMode:
         if self.configured is not None and self.configured.enabled is not want:
             # even when applied now, the next restart would flip it back
             return [f"{self.key} in the {self.configured.source} is {self.configured.enabled}, not {word}"]
-        if applied and (self.container_env.enabled is not want or as_bool(self.live.value) is not want):
+        if applied and (self.container_env.enabled is not want or parse_flag(self.live.value) is not want):
             return [f"{self.key}={word} is configured but not applied (container env {self.container_env.enabled}, "
                     f"live process pid {self.live.master_pid}: {self.live.value}): restart the backend to apply"]
         return []
@@ -139,9 +129,9 @@ def observe_exam_mode(docker: Any, postgres: Any, report: Any | None, compose_en
         return ExamModeView(cfg.flag_table, flag, reported, None, unread_env=container_env.get(cfg.env_key))
     env = EnvMode(
         key=cfg.env_key,
-        configured=None if compose_env is None else ModeReading(as_bool(compose_env.get(cfg.env_key)),
+        configured=None if compose_env is None else ModeReading(parse_flag(compose_env.get(cfg.env_key)),
                                                                 "compose configuration"),
-        container_env=ModeReading(as_bool(container_env.get(cfg.env_key)), "container environment"),
+        container_env=ModeReading(parse_flag(container_env.get(cfg.env_key)), "container environment"),
         live=master_env_value(docker, backend, cfg.env_key),
     )
     return ExamModeView(cfg.flag_table, flag, reported, env)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from examday.config import ExamdayConfig
-from examday.facts.exam_mode import as_bool
+from examday.text import parse_flag
 from examday.probes import compose as compose_config
 from examday.probes.capacity import ProcessLike, is_cron_daemon, is_job_process, supercronic_crontabs
 from examday.probes.crontab import CrontabRead, read_container_crontabs, read_host_crontabs
@@ -122,7 +122,7 @@ def job_runner_services(resolved: dict[str, Any], config: ExamdayConfig) -> list
         for service in resolved.get("services", {}):
             if service == role or (name and compose_config.container_name(resolved, service) == name):
                 switch = config.platform.scheduled_jobs_env
-                enabled = as_bool(compose_config.service_environment(resolved, service).get(switch)) if switch else None
+                enabled = parse_flag(compose_config.service_environment(resolved, service).get(switch)) if switch else None
                 found.append(ScheduledService(role, service, compose_config.service_would_run(resolved, service),
                                               enabled is not False))
                 break

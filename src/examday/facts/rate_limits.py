@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from examday.config import ExamdayConfig
-from examday.facts.exam_mode import as_bool
+from examday.text import parse_flag
 from examday.facts.uvicorn_trust import ProxyTrust, effective_trust, parse_uvicorn_argv
 from examday.probes.capacity import ProcessLike, uvicorn_trees
 from examday.probes.errors import ProbeError, Unreachable
@@ -269,7 +269,7 @@ def observe_login_limits(docker: Any, config: ExamdayConfig) -> RateLimitJudgeme
 
 
 def _redis_note(redis_required: str | None) -> str:
-    required = as_bool(redis_required)
+    required = parse_flag(redis_required)
     base = ("with Redis down the limiter fails open (hard-coded, no setting), but refresh goes through a "
             "limiter that fails closed when REDIS_REQUIRED is on: refreshes get 429 once the 15-minute "
             "access tokens expire")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-MASK = "[redacted]"
+from examday.secret_rules import MASK
 
 
 def allowed_env(env: Mapping[str, str], allowlist: Iterable[str]) -> dict[str, str]:

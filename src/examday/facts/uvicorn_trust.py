@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from examday.facts.exam_mode import as_bool
+from examday.text import parse_flag
 from examday.probes.capacity import is_uvicorn_server
 
 UVICORN_DEFAULT_ALLOW = "127.0.0.1,::1"  # 127.0.0.1 alone before uvicorn 0.30
@@ -125,8 +125,8 @@ def effective_trust(args: UvicornArgs, env: Mapping[str, str]) -> ProxyTrust:
     FORWARDED_ALLOW_IPS (uvicorn's Config), then its defaults."""
     if args.proxy_headers is not None:
         headers, headers_from = args.proxy_headers, "command line"
-    elif as_bool(env.get("UVICORN_PROXY_HEADERS") or None) is not None:
-        headers, headers_from = bool(as_bool(env["UVICORN_PROXY_HEADERS"])), "UVICORN_PROXY_HEADERS"
+    elif parse_flag(env.get("UVICORN_PROXY_HEADERS") or None) is not None:
+        headers, headers_from = bool(parse_flag(env["UVICORN_PROXY_HEADERS"])), "UVICORN_PROXY_HEADERS"
     else:
         headers, headers_from = True, "uvicorn's default (on)"
     if args.forwarded_allow_ips is not None:

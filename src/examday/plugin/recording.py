@@ -42,7 +42,7 @@ from examday.report.archive import write_record
 from examday.report.model import ItemRecord, RunRecord
 from examday.report.provenance import examday_version, git_commit, host_name
 from examday.report.redaction import Redactor
-from examday.report.secret_sources import run_secrets
+from examday.facts.record_secrets import run_secrets
 from examday.report.signing import SigningError, key_comment
 from examday.report.verdict import INCOMPLETE_HINT, Verdict, run_verdict, verdict_of
 from examday.waivers import NotApplicable, Waiver, WaiverError, current_declaration, current_waiver, load_waivers

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from examday.probes.http_observation import HttpObservation
+from examday.text import parse_flag
 
 
 EXAM_MODE_KEYS = ("exam_mode", "enabled", "value", "active", "EXAM_MODE")
@@ -94,15 +95,7 @@ def parse_exam_mode_body(body: Any) -> tuple[bool, str | None] | None:
     if not isinstance(body, dict):
         return None
     for key in EXAM_MODE_KEYS:
-        value = _as_bool(body.get(key))
+        value = parse_flag(body.get(key))
         if value is not None:
             return value, key
-    return None
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
     return None

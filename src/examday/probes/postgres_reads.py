@@ -14,6 +14,8 @@ from typing import Any
 
 from psycopg import sql
 
+from examday.text import parse_flag
+
 DEPENDENCY = "postgres"
 APPLICATION_NAME = "examday"
 
@@ -98,13 +100,7 @@ class PostgresReads(ABC):
             key=sql.Identifier(key_column),
         )
         result = self.query(statement, (key,), limit=1)
-        return as_bool(result.rows[0][0]) if result.rows else None
-
-
-def as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "t", "on", "1", "yes")
-    return bool(value)
+        return parse_flag(result.rows[0][0]) if result.rows else None
 
 
 def scrub(message: str, secrets: list[str]) -> str:

@@ -1,4 +1,5 @@
-"""Where the secret values a record must never contain are found at run time.
+"""Where the secret values a record must never contain are found at run time, before anything is
+rendered (the renderers only apply the Redactor made from them).
 
 The target's own credentials (from its config: every password, the restore-test
 DSN, a password in the Redis URL) and the env values that are not on
@@ -14,7 +15,7 @@ from examday.config import ExamdayConfig
 from examday.probes.compose import PROJECT_LABEL
 from examday.probes.docker import ContainerNotFound, DockerProbe
 from examday.probes.errors import ProbeError
-from examday.report.redaction import secrets_in_env, url_password
+from examday.secret_rules import secrets_in_env, url_password
 
 
 def config_secrets(config: ExamdayConfig) -> set[str]:
