@@ -9,11 +9,10 @@ import pytest
 from examday.checklist import Impact, item, not_applicable
 from examday.facts.baseline import configuration_now, drift, load_baseline
 from examday.facts.connections import connection_use
-from examday.facts.containers import find_containers
 from examday.facts.key_metrics import Reading, from_prometheus_or
 from examday.facts.logs import judge_routes, recent_log_summary, route_targets
 from examday.facts.redis_rejections import keep_reading, previous_reading, read_rejections, rejections_since
-from examday.facts.resources import over_thresholds, resource_evidence, sample_resources
+from examday.facts.resources import over_thresholds, resource_evidence, sample_running_containers
 from examday.facts.traffic import judge_silence
 
 pytestmark = pytest.mark.during
@@ -118,9 +117,7 @@ def test_pool_usage_under_threshold(docker_engine, postgres, prometheus_or_none,
 @item("DUR-SYS-02", "Container CPU/memory usage", runbook=RUNBOOK,
       remediation="Find the container named above in `docker stats`; scale or restart only per the runbook.")
 def test_container_cpu_and_memory_under_thresholds(docker_engine, examday_config, evidence):
-    running = [c.name for c in find_containers(docker_engine, examday_config).values()
-               if c is not None and c.status == "running"]
-    samples = sample_resources(docker_engine, running)
+    samples = sample_running_containers(docker_engine, examday_config)
     evidence.record(resources=resource_evidence(samples))
     over = over_thresholds(samples, examday_config.thresholds.cpu_pct, examday_config.thresholds.mem_pct)
     assert not over, "; ".join(over)

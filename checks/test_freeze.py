@@ -7,12 +7,11 @@ import pytest
 from examday.checklist import Impact, item, not_applicable
 from examday.facts.baseline import save_baseline, take_baseline
 from examday.facts.connections import connection_use
-from examday.facts.containers import find_containers
 from examday.facts.health import health_problem
 from examday.facts.exam_mode import freeze_updates_problem, read_flag
 from examday.facts.jobs import observe_jobs
 from examday.facts.proxy import route_health
-from examday.facts.resources import over_thresholds, resource_evidence, sample_resources
+from examday.facts.resources import over_thresholds, resource_evidence, sample_running_containers
 
 pytestmark = pytest.mark.freeze
 RUNBOOK = "Exam-Day Freeze (1 Hour Before)"
@@ -103,9 +102,7 @@ def test_database_connections_under_capacity(docker_engine, postgres, examday_co
       remediation="Find what is using the CPU or memory named above (`docker stats`, `docker top`) before the "
                   "exam starts; raise the limit only if the load is expected.")
 def test_container_resources_within_limits(docker_engine, examday_config, evidence):
-    running = [c.name for c in find_containers(docker_engine, examday_config).values()
-               if c is not None and c.status == "running"]
-    samples = sample_resources(docker_engine, running)
+    samples = sample_running_containers(docker_engine, examday_config)
     thresholds = examday_config.thresholds
     evidence.record(resources=resource_evidence(samples), cpu_pct_max=thresholds.cpu_pct,
                     memory_pct_max=thresholds.mem_pct)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.containers import find_containers
-from examday.text import parse_flag
-from examday.facts.jobs import observe_jobs, scheduled_job_keys
+from examday.facts.jobs import job_runners_after_exam, observe_jobs, scheduled_job_keys
 
 pytestmark = pytest.mark.postexam
 RUNBOOK = "Post-Exam / Disable Exam Mode"
@@ -40,23 +38,9 @@ def test_background_jobs_scheduled_again(docker_engine, examday_config, evidence
         unreadable = survey.unreadable_problem()
         problems.append("no crontab entry starts a job: the jobs never run again"
                         + (f" ({unreadable})" if unreadable else ""))
-    problems += _job_runners_not_running(docker_engine, examday_config, evidence)
+    runners, runner_problems = job_runners_after_exam(docker_engine, examday_config)
+    if runners:
+        evidence.record(job_runners=runners)
+    problems += runner_problems
     assert not problems, "; ".join(problems)
 
-
-def _job_runners_not_running(docker_engine, examday_config, evidence) -> list[str]:
-    """Only for platforms with a job-runner container ([platform] job_runner_roles; the real one has none)."""
-    roles = examday_config.platform.job_runner_roles
-    if not roles:
-        return []
-    switch = examday_config.platform.scheduled_jobs_env
-    containers = find_containers(docker_engine, examday_config)
-    runners = {role: containers.get(role) for role in roles}
-    evidence.record(job_runners={role: None if c is None else {
-        "name": c.name, "status": c.status, "schedule_enabled": parse_flag(c.env.get(switch)) if switch else None}
-        for role, c in runners.items()})
-    problems = [f"job runner {role} is {'missing' if c is None else c.status}" for role, c in runners.items()
-                if c is None or c.status != "running"]
-    problems += [f"{switch}=false in the running {c.name}: its jobs never fire" for c in runners.values()
-                 if switch and c is not None and c.status == "running" and parse_flag(c.env.get(switch)) is False]
-    return problems

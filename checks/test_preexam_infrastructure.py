@@ -28,9 +28,9 @@ def test_every_service_running_and_healthy(docker_engine, examday_config, eviden
     # The worker may already be stopped the day before: its own items judge it.
     required = {role: c for role, c in containers.items() if role not in examday_config.platform.job_runner_roles}
     missing = [role for role, c in required.items() if c is None]
-    not_running = [f"{c.name} ({c.status})" for c in required.values() if c and c.status != "running"]
+    not_running = [f"{c.name} ({c.status})" for c in required.values() if c and not c.is_running]
     unhealthy = [f"{c.name} ({c.health})" for c in required.values()
-                 if c and c.status == "running" and c.health not in (None, "healthy")]
+                 if c and c.is_running and c.health not in (None, "healthy")]
     assert not missing, f"containers not found: {', '.join(missing)}"
     assert not not_running, f"not running: {', '.join(not_running)}"
     assert not unhealthy, f"running but not healthy: {', '.join(unhealthy)}"

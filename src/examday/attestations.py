@@ -21,6 +21,7 @@ from pathlib import Path
 import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from examday.checklist import ITEM_ID_PATTERN
 from examday.signoff_files import load_statements, newest_valid
 
 
@@ -45,7 +46,7 @@ class AttestationEvidence(BaseModel):
 
 class Attestation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item: str = Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
+    item: str = Field(pattern=ITEM_ID_PATTERN)
     by: str = Field(min_length=1)
     at: AwareDatetime
     note: str = Field(min_length=1)

@@ -21,7 +21,28 @@ from typing import Any, Callable, NoReturn, TypeVar
 import pytest
 
 F = TypeVar("F", bound=Callable[..., Any])
-PHASES = ("preexam", "freeze", "during", "postexam", "recovery", "rehearsal")
+
+# The checklist's vocabulary, defined here once: the phases in the runbook's order (each a pytest
+# marker), the sections of each phase in the runbook's order, and the shape of an item's ID
+# (PHASE-SECTION-NN, e.g. PRE-INF-01), which attestations and waivers name too.
+PHASE_DESCRIPTIONS = {
+    "preexam": "the day before the exam (24 h)",
+    "freeze": "one hour before the exam",
+    "during": "while the exam is live",
+    "postexam": "after the exam",
+    "recovery": "after any incident or restart",
+    "rehearsal": "load and fault drills (never production unless forced)",
+}
+PHASES = tuple(PHASE_DESCRIPTIONS)
+SECTION_ORDER = {
+    "preexam": ["INF", "CFG", "MON", "COM", "CAP"],
+    "freeze": ["MOD", "JOB", "EPT", "SYS"],
+    "during": ["LAT", "ERR", "SYS", "RED", "DRF"],
+    "postexam": ["INT", "MOD", "JOB", "MET"],
+    "recovery": ["HLT", "INT", "SES", "OBS"],
+    "rehearsal": ["RED", "WRK", "RST", "DBL"],
+}
+ITEM_ID_PATTERN = r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$"
 
 
 class Impact(str, Enum):

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from examday.attestations import AttestationEvidence
+from examday.checklist import ITEM_ID_PATTERN
 from examday.signoff_files import load_statements, newest_valid
 
 
@@ -33,7 +34,7 @@ class WaiverError(Exception):
 
 class Waiver(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item: str = Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
+    item: str = Field(pattern=ITEM_ID_PATTERN)
     by: str = Field(min_length=1)
     at: AwareDatetime
     justification: str = Field(min_length=1)

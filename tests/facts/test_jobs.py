@@ -9,7 +9,7 @@ import pytest
 from examday.config.sections import DEFAULT_JOB_COMMAND_PATTERNS
 from examday.facts.cron_lines import CrontabSource, crontab_format, parse_crontab, survey_crontabs
 from examday.facts.jobs import ProcessListing, scheduled_job_keys, survey_processes
-from examday.probes.capacity import is_cron_daemon, is_job_process, job_processes, supercronic_crontabs
+from examday.facts.processes import is_cron_daemon, is_job_process, job_processes, supercronic_crontabs
 from examday.probes.crontab import CrontabFile, CrontabRead
 from examday.probes.host import ProcessInfo
 

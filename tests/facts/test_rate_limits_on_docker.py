@@ -15,7 +15,7 @@ import pytest
 
 from examday.config.model import ExamdayConfig
 from examday.facts.rate_limits import observe_login_limits
-from examday.probes.capacity import count_uvicorn_workers
+from examday.facts.processes import count_uvicorn_workers
 from examday.probes.docker import DockerProbe
 from tests.fixtures.services import TEST_LABEL, wait_until
 

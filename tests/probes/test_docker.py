@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from examday.probes.capacity import background_job_processes, count_uvicorn_workers, uvicorn_trees
+from examday.facts.processes import background_job_processes, count_uvicorn_workers, uvicorn_trees
 from examday.probes.docker import ContainerNotFound, DockerProbe
 from examday.probes.docker_observations import cpu_percent, memory_usage
 from examday.probes.errors import BadResponse, ProbeTimeout, Unreachable

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from examday.probes.capacity import background_job_processes
+from examday.facts.processes import background_job_processes
 from examday.probes.errors import ProbeTimeout, Unreachable
 from examday.probes.host import HostProbe, parse_process_listing
 from tests.fixtures.services import ContainerFactory, wait_until

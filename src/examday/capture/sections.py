@@ -15,11 +15,10 @@ from typing import Any
 
 from examday.config import ExamdayConfig
 from examday.facts.connections import connection_use
-from examday.facts.containers import find_containers
 from examday.facts.logs import log_container
 from examday.facts.proxy import proxy_log_errors, route_health
 from examday.facts.request_sample import sample_requests
-from examday.facts.resources import resource_evidence, sample_resources
+from examday.facts.resources import resource_evidence, sample_running_containers
 from examday.facts.log_analysis import LogSettings, analyze_lines
 
 REDIS_INFO_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "keyspace")
@@ -64,9 +63,7 @@ def redis(sources: Sources) -> dict[str, Any]:
 
 
 def resources(sources: Sources) -> dict[str, Any]:
-    running = [c.name for c in find_containers(sources.docker, sources.config).values()
-               if c is not None and c.status == "running"]
-    return resource_evidence(sample_resources(sources.docker, running))
+    return resource_evidence(sample_running_containers(sources.docker, sources.config))
 
 
 def proxy(sources: Sources) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def configuration_now(docker: Any, postgres: Any, compose: dict[str, Any] | None
         config_digest=config_digest(config),
         compose_digest=_digest(json.dumps(compose, sort_keys=True)) if compose is not None else None)
     for container in find_containers(docker, config).values():
-        if container is None or container.status != "running":
+        if container is None or not container.is_running:
             continue
         baseline.images[container.name] = container.image_id
         baseline.env_keys[container.name] = sorted(container.env)

@@ -12,15 +12,10 @@ SHIPPING_DRIVERS = {"syslog", "journald", "gelf", "fluentd", "awslogs", "splunk"
                     "logentries", "etwlogs"}
 
 
-def configured_roles(config: ExamdayConfig) -> dict[str, str]:
-    """role -> container name, for every role the target names."""
-    return config.docker.containers.by_role()
-
-
 def find_containers(docker: Any, config: ExamdayConfig) -> dict[str, ContainerObservation | None]:
     """role -> the container (by name, else by compose service label), None when absent."""
     return {role: docker.find(name, config.docker.service_label)
-            for role, name in configured_roles(config).items()}
+            for role, name in config.docker.containers.by_role().items()}
 
 
 def log_handling(container: ContainerObservation) -> str | None:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from examday.config import ExamdayConfig
-from examday.text import parse_flag
-from examday.probes import compose as compose_config
-from examday.probes.capacity import ProcessLike, is_cron_daemon, is_job_process, supercronic_crontabs
-from examday.probes.crontab import CrontabRead, read_container_crontabs, read_host_crontabs
+from examday.facts.containers import find_containers
 from examday.facts.cron_lines import DAEMON_CRONTABS, CronEntry, CrontabSource, CrontabSurvey, survey_crontabs
+from examday.facts.processes import ProcessLike, is_cron_daemon, is_job_process, supercronic_crontabs
+from examday.probes import compose as compose_config
+from examday.probes.crontab import CrontabRead, read_container_crontabs, read_host_crontabs
 from examday.probes.errors import ProbeError, Unreachable
+from examday.text import parse_flag
 
 # -- job processes -----------------------------------------------------------------------------
 
@@ -263,6 +264,26 @@ def runner_statuses(docker: Any, config: ExamdayConfig) -> dict[str, str]:
         container = docker.find(name, config.docker.service_label) if name else None
         statuses[role] = "missing" if container is None else container.status
     return statuses
+
+
+def job_runners_after_exam(docker: Any, config: ExamdayConfig) -> tuple[dict[str, Any], list[str]]:
+    """On a platform with job-runner containers ([platform] job_runner_roles; the real one has none):
+    each runner's state as evidence, and the problems: a runner not running, or its schedule switch
+    ([platform] scheduled_jobs_env) false. Nothing when the platform has no runner."""
+    roles = config.platform.job_runner_roles
+    if not roles:
+        return {}, []
+    switch = config.platform.scheduled_jobs_env
+    containers = find_containers(docker, config)
+    runners = {role: containers.get(role) for role in roles}
+    evidence = {role: None if c is None else {
+        "name": c.name, "status": c.status, "schedule_enabled": parse_flag(c.env.get(switch)) if switch else None}
+        for role, c in runners.items()}
+    problems = [f"job runner {role} is {'missing' if c is None else c.status}" for role, c in runners.items()
+                if c is None or not c.is_running]
+    problems += [f"{switch}=false in the running {c.name}: its jobs never fire" for c in runners.values()
+                 if switch and c is not None and c.is_running and parse_flag(c.env.get(switch)) is False]
+    return evidence, problems
 
 
 _JOB_KEY = re.compile(r"\bapp\.jobs\.run\s+([A-Za-z0-9_.-]+)")

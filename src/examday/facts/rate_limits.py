@@ -16,7 +16,7 @@ from typing import Any
 from examday.config import ExamdayConfig
 from examday.text import parse_flag
 from examday.facts.uvicorn_trust import ProxyTrust, effective_trust, parse_uvicorn_argv
-from examday.probes.capacity import ProcessLike, uvicorn_trees
+from examday.facts.processes import ProcessLike, uvicorn_trees
 from examday.probes.errors import ProbeError, Unreachable
 
 

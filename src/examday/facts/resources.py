@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from examday.config import ExamdayConfig
+from examday.facts.containers import find_containers
 from examday.probes.docker_observations import ResourceObservation
 
 
@@ -13,6 +15,12 @@ def sample_resources(docker: Any, containers: list[str]) -> dict[str, ResourceOb
     measures CPU between two reads), so they are taken in parallel, not one by one."""
     with ThreadPoolExecutor(max_workers=max(1, len(containers))) as pool:
         return dict(zip(containers, pool.map(docker.stats, containers)))
+
+
+def sample_running_containers(docker: Any, config: ExamdayConfig) -> dict[str, ResourceObservation]:
+    """One CPU/memory sample of each of the target's containers that is running (a stopped one has none)."""
+    running = [c.name for c in find_containers(docker, config).values() if c is not None and c.is_running]
+    return sample_resources(docker, running)
 
 
 def resource_evidence(samples: dict[str, ResourceObservation]) -> dict[str, Any]:

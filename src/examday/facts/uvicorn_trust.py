@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from examday.text import parse_flag
-from examday.probes.capacity import is_uvicorn_server
+from examday.facts.processes import is_uvicorn_server
 
 UVICORN_DEFAULT_ALLOW = "127.0.0.1,::1"  # 127.0.0.1 alone before uvicorn 0.30
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from examday.checklist import PHASE_DESCRIPTIONS
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
@@ -40,15 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print the selected checklist items and exit")
 
 
-PHASE_MARKERS = {
-    "preexam": "the day before the exam (24 h)",
-    "freeze": "one hour before the exam",
-    "during": "while the exam is live",
-    "postexam": "after the exam",
-    "recovery": "after any incident or restart",
-    "rehearsal": "load and fault drills (never production unless forced)",
-    "manual": "satisfied only by an attestation",
-}
+PHASE_MARKERS = {**PHASE_DESCRIPTIONS, "manual": "satisfied only by an attestation"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,19 +6,8 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from examday.checklist import PHASES
+from examday.checklist import PHASES, SECTION_ORDER
 from examday.plugin.items import meta_of, phases_of
-
-
-# The runbook's own order of sections within each phase.
-SECTION_ORDER = {
-    "preexam": ["INF", "CFG", "MON", "COM", "CAP"],
-    "freeze": ["MOD", "JOB", "EPT", "SYS"],
-    "during": ["LAT", "ERR", "SYS", "RED", "DRF"],
-    "postexam": ["INT", "MOD", "JOB", "MET"],
-    "recovery": ["HLT", "INT", "SES", "OBS"],
-    "rehearsal": ["RED", "WRK", "RST", "DBL"],
-}
 
 
 def runbook_rank(item_id: str, phases: list[str], selected: str = "") -> tuple[int, int, str]:

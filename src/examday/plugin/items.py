@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from examday.checklist import PHASES, ItemMeta
+from examday.checklist import ITEM_ID_PATTERN, PHASES, ItemMeta
 from examday.config import ExamdayConfig, LogsConfig, ThresholdsConfig
 
-ID_PATTERN = re.compile(r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$")
+ID_PATTERN = re.compile(ITEM_ID_PATTERN)
 META_KEY = pytest.StashKey[ItemMeta]()
 
 

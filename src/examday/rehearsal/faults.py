@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from examday.probes.capacity import uvicorn_trees
+from examday.facts.processes import uvicorn_worker_pids
 
 REPLACE_TIMEOUT_S = 30.0
 
@@ -39,7 +39,7 @@ class Engine:
 
     def worker_pids(self, name: str) -> list[int]:
         """The web server's worker pids as the container sees them (what `kill` there understands)."""
-        return [pid for tree in uvicorn_trees(self.docker.processes_from_proc(name)) for pid in tree.worker_pids]
+        return uvicorn_worker_pids(self.docker.processes_from_proc(name))
 
     def wait_healthy(self, name: str, timeout: float = REPLACE_TIMEOUT_S) -> float:
         """Seconds until the container reports healthy (or running, without a healthcheck)."""

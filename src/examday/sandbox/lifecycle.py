@@ -90,7 +90,7 @@ class Sandbox:
             self._drop_database_of_another_schema(platform)
             self.report("starting containers (with the staging twin)")
             self.compose.up(profiles=(STAGING_PROFILE,))
-            if self._caddyfile_changed and platform.state("proxy").status == "running":
+            if self._caddyfile_changed and platform.state("proxy").running:
                 reload_proxy(platform)
             self.wait_healthy(platform)
             self.seed(platform)

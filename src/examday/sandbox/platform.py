@@ -35,8 +35,12 @@ class ServiceState:
     restart_count: int
 
     @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    @property
     def ready(self) -> bool:
-        return self.status == "running" and self.health in (None, "healthy")
+        return self.running and self.health in (None, "healthy")
 
 
 class RunningPlatform:

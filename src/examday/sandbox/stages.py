@@ -54,7 +54,7 @@ def _stage_client_address() -> str:
 def set_staging_exam_mode(sandbox: Sandbox, platform: RunningPlatform, enabled: bool) -> None:
     """The staging twin follows production's flag, set from inside its host (no proxy, whose
     basic auth would take the Authorization header a bearer token needs)."""
-    if platform.state("backend_staging").status != "running":
+    if not platform.state("backend_staging").running:
         return
     phrase = ("ENABLE" if enabled else "DISABLE") + " EXAM MODE"
     script = (

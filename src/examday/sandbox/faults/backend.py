@@ -7,8 +7,9 @@ import time
 
 import yaml
 
-from examday.probes.capacity import uvicorn_trees
-from examday.probes.host import ProcessInfo
+from examday.facts.processes import uvicorn_worker_pids
+from examday.probes.docker import DockerProbe
+from examday.probes.errors import ProbeError
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.faults.base import Fault, Undo, WORKER_REPLACEMENT_SECONDS, restart_backend, set_backend_knobs, set_compose_vars
 from examday.sandbox.layout import CONTAINERS
@@ -98,10 +99,13 @@ def _limits_back(sandbox: Sandbox, _undo: Undo) -> None:
 
 def _uvicorn_worker_pids(sandbox: Sandbox) -> list[int]:
     """Worker pids as seen inside the backend container (the pids `kill` there understands)."""
-    output = sandbox.platform().exec_checked("backend", ["ps", "-eo", "pid,ppid,args", "--no-headers"])
-    processes = [ProcessInfo(int(pid), int(ppid), "", args)
-                 for pid, ppid, args in (line.split(None, 2) for line in output.splitlines() if line.strip())]
-    return [pid for tree in uvicorn_trees(processes) for pid in tree.worker_pids]
+    docker = DockerProbe(timeout=10)
+    try:
+        return uvicorn_worker_pids(docker.processes_from_proc(CONTAINERS["backend"]))
+    except ProbeError as error:
+        raise SandboxError(f"cannot list the backend's processes: {error}", "is the backend running?") from None
+    finally:
+        docker.close()
 
 
 def _backend_worker_killed(sandbox: Sandbox) -> Undo:

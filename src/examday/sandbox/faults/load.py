@@ -13,7 +13,7 @@ SLOW_FLAG = "/tmp/examday-slow-endpoint"
 
 
 def _require_students(sandbox: Sandbox) -> None:
-    if sandbox.platform().state("students").status != "running":
+    if not sandbox.platform().state("students").running:
         raise SandboxError("this fault acts under load: no simulated students are answering",
                            "walk the sandbox to the exam first: `examday sandbox stage during`")
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from examday.probes.capacity import (
-    assess_capacity,
-    background_job_processes,
-    connection_capacity,
-    count_serving_processes,
-    count_uvicorn_workers,
-    is_background_job,
-    pool_usage,
-    uvicorn_trees,
-)
+from examday.facts.capacity import assess_capacity, connection_capacity, pool_usage
+from examday.facts.processes import background_job_processes, count_serving_processes, count_uvicorn_workers, is_background_job, uvicorn_trees
 from examday.probes.host import ProcessInfo
 
 SPAWN = ("python3 -c from multiprocessing.spawn import spawn_main; "
