@@ -21,8 +21,14 @@ ERROR = "ERROR"  # no record: the round crashed or timed out
 INTERRUPTED = "INTERRUPTED"  # cut short by the operator before pytest recorded anything: not a failure
 FAILING_VERDICTS = ("NO-GO", "INCOMPLETE", ERROR)
 
-# Where each number lives in the during phase's evidence (checks/test_during.py).
-P95_ITEM, ERROR_RATE_ITEM, POOL_ITEM, RESOURCES_ITEM = "DUR-LAT-01", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02"
+# Where each number lives in the during phase's evidence: the item, and the key its check records
+# (checks/test_during.py). Defined only here; tests/watch/test_evidence_keys.py fails when a check
+# stops writing one, which would otherwise blank the trend page without a word.
+P95 = ("DUR-LAT-01", "p95_ms")
+ERROR_RATE = ("DUR-ERR-01", "error_rate")
+POOL_USAGE = ("DUR-SYS-01", "usage")
+RESOURCES = ("DUR-SYS-02", "resources")
+WATCHED_EVIDENCE = (P95, ERROR_RATE, POOL_USAGE, RESOURCES)
 
 
 @dataclass
@@ -73,20 +79,22 @@ def summary_from_results(document: dict[str, Any], **round_fields: Any) -> Round
     """A RoundSummary from a parsed results.json; round_fields give number, times, record, problem."""
     items = document.get("items", [])
     evidence = {item["id"]: item.get("evidence") or {} for item in items}
-    resources = evidence.get(RESOURCES_ITEM, {}).get("resources") or {}
+    item_id, key = RESOURCES
+    resources = evidence.get(item_id, {}).get(key) or {}
     return RoundSummary(
         verdict=document.get("verdict", ERROR),
-        p95_ms=_reading(evidence, P95_ITEM, "p95_ms"),
-        error_rate=_reading(evidence, ERROR_RATE_ITEM, "error_rate"),
-        pool_usage=_reading(evidence, POOL_ITEM, "usage"),
+        p95_ms=_reading(evidence, P95),
+        error_rate=_reading(evidence, ERROR_RATE),
+        pool_usage=_reading(evidence, POOL_USAGE),
         cpu_pct=_per_container(resources, "cpu_pct"),
         memory_pct=_per_container(resources, "memory_pct"),
         failed_items=sorted({item["id"] for item in items if item.get("outcome") in ("failed", "error")}),
         **round_fields)
 
 
-def _reading(evidence: dict[str, Any], item_id: str, key: str) -> float | None:
+def _reading(evidence: dict[str, Any], where: tuple[str, str]) -> float | None:
     """The value of a key metric's reading ({"value", "source"}: facts.key_metrics.Reading)."""
+    item_id, key = where
     reading = evidence.get(item_id, {}).get(key)
     return _number(reading.get("value")) if isinstance(reading, dict) else None
 
