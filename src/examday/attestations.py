@@ -21,11 +21,12 @@ from pathlib import Path
 import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from examday.errors import ExamdayError
 from examday.checklist import ITEM_ID_PATTERN
 from examday.signoff_files import load_statements, newest_valid
 
 
-class AttestationError(Exception):
+class AttestationError(ExamdayError):
     """The attestation file cannot be read or an entry is malformed: one message, file and entry named."""
 
 

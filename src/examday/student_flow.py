@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from examday.errors import ExamdayError
 from examday.config import StudentFlowConfig
 
 _WHOLE = re.compile(r"^\{(\w+)\}$")
 
 
-class FlowError(ValueError):
+class FlowError(ExamdayError, ValueError):
     """An answer of the platform does not have the shape ``[flow]`` describes."""
 
 

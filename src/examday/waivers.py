@@ -23,12 +23,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from examday.errors import ExamdayError
 from examday.attestations import AttestationEvidence
 from examday.checklist import ITEM_ID_PATTERN
 from examday.signoff_files import load_statements, newest_valid
 
 
-class WaiverError(Exception):
+class WaiverError(ExamdayError):
     """The waiver file cannot be read or an entry is malformed: one message, file and entry named."""
 
 

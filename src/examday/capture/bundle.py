@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from examday.errors import ExamdayError
 from examday.capture.sections import SECTIONS, Sources
 from examday.capture.summary_html import render_summary
 from examday.config import ExamdayConfig
@@ -26,7 +27,7 @@ INDEX_NAME = "capture.json"
 SUMMARY_NAME = "summary.html"
 
 
-class CaptureError(Exception):
+class CaptureError(ExamdayError):
     """The bundle cannot be written where asked (the message says what to do)."""
 
 

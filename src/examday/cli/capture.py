@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from examday.cli.output import EXIT_FAILED, EXIT_INTERNAL, console, fail, progress
 from examday.cli.target import TARGET_HELP, config_or_fail
+from examday.errors import ExamdayError
 
 SINCE_HELP = "cover the last N minutes (default: since the exam's start when [exam] is set, else logs.window_minutes)"
 
@@ -18,7 +19,7 @@ def capture(directory: Path = typer.Argument(..., help="a new folder for the bun
             target: Optional[Path] = typer.Option(None, "--target", help=TARGET_HELP),
             minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help=SINCE_HELP)) -> None:
     """Capture pool use, requests, Redis, resources, proxy and sessions into DIR (JSON + summary.html)."""
-    from examday.capture.bundle import CaptureError, capture_window_start, write_bundle
+    from examday.capture.bundle import capture_window_start, write_bundle
     from examday.capture.sections import Sources
     from examday.probes import for_target
     from examday.report.redaction import Redactor
@@ -31,7 +32,7 @@ def capture(directory: Path = typer.Argument(..., help="a new folder for the bun
     try:
         with progress(f"capturing metrics of {config.target.name} into {directory}") as report:
             result = write_bundle(directory, sources, Redactor(run_secrets(config)), report)
-    except CaptureError as error:
+    except ExamdayError as error:  # the bundle's folder, or a probe that could not even start
         fail(str(error))
     except OSError as error:
         fail(f"could not write the bundle under {directory}: {error}", EXIT_INTERNAL)

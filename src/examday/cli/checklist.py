@@ -10,10 +10,11 @@ import pytest
 import typer
 from pydantic import ValidationError
 
-from examday.attestations import Attestation, AttestationError, append_attestation, evidence_reference
+from examday.attestations import Attestation, append_attestation, evidence_reference
 from examday.checklist import PHASES
 from examday.cli.output import EXIT_USAGE, console, fail
-from examday.config import ConfigError, load_config
+from examday.config import load_config
+from examday.errors import ExamdayError
 from examday.signoff_files import first_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -51,7 +52,7 @@ def attest(item_id: str = typer.Argument(..., help="e.g. PRE-COM-01"),
             evidence=evidence_reference(evidence, Path.cwd()) if evidence else None,
             expires=expires.replace(tzinfo=dt.timezone.utc) if expires and expires.tzinfo is None else expires)
         append_attestation(path, attestation)
-    except (ConfigError, AttestationError) as error:
+    except ExamdayError as error:  # the config or the attestation file
         fail(str(error))
     except ValidationError as error:  # a malformed ID, an empty note
         fail(f"invalid attestation: {first_problem(error)}")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from examday.cli.output import EXIT_FAILED, console, fail, progress
-from examday.sandbox.errors import SandboxError
+from examday.errors import ExamdayError
 from examday.sandbox.faults import FAULTS, clear, inject
 from examday.sandbox.lifecycle import Sandbox, endpoints
 from examday.sandbox.stages import apply_stage
@@ -27,7 +27,7 @@ def _run(title: str, action: Callable[[Sandbox], T]) -> T:
     with progress(title) as report:
         try:
             return action(Sandbox.open(report))
-        except SandboxError as exc:
+        except ExamdayError as exc:  # a SandboxError, or a probe the sandbox used
             fail(str(exc))
 
 
@@ -65,7 +65,7 @@ def status() -> None:
     try:
         states = sandbox.status()
         expected = set(sandbox.expected_services())
-    except SandboxError as exc:
+    except ExamdayError as exc:  # a SandboxError, or a probe the sandbox used
         fail(str(exc))
     table = Table("service", "container", "state", "health", "restarts", "expected")
     for s in states:
@@ -90,7 +90,7 @@ def logs(service: Optional[str] = typer.Argument(None, help="compose service, e.
     sandbox = Sandbox.open()
     try:
         argv = sandbox.compose.logs_argv(service, tail, follow)
-    except SandboxError as exc:
+    except ExamdayError as exc:  # a SandboxError, or a probe the sandbox used
         fail(str(exc))
     raise typer.Exit(subprocess.call(argv, cwd=sandbox.paths.root, env=sandbox.compose.env))
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from examday.errors import ExamdayError
 
-class ConfigError(Exception):
+
+class ConfigError(ExamdayError):
     """examday.toml cannot be used. ``str(error)`` is one message an operator can act on.
 
     ``key`` is the dotted key at fault (``tls.min_days_left``) when there is one,
@@ -14,9 +16,5 @@ class ConfigError(Exception):
 
     def __init__(self, message: str, *, path: Path | None = None, key: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.path = path
         self.key = key
-
-    def __str__(self) -> str:
-        return self.message

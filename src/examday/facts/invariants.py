@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from examday.errors import ExamdayError
 from examday.probes.postgres_reads import QueryResult
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "checks" / "sql"
@@ -49,7 +50,7 @@ class Queries(Protocol):
     def query(self, statement: Any, params: Any = None, limit: int | None = None) -> QueryResult: ...
 
 
-class InvariantFileError(ValueError):
+class InvariantFileError(ExamdayError, ValueError):
     """A checks/sql file whose header examday cannot read: stops the run before any item."""
 
 

@@ -10,17 +10,15 @@ failed and what to check, so a failing check can show ``str(error)`` as it is.
 
 from __future__ import annotations
 
+from examday.errors import ExamdayError
 
-class ProbeError(Exception):
+
+class ProbeError(ExamdayError):
     """A probe could not observe what it was asked to."""
 
     def __init__(self, message: str, *, dependency: str) -> None:
         super().__init__(message)
-        self.message = message
         self.dependency = dependency
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class Unreachable(ProbeError):

@@ -18,6 +18,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from examday.errors import ExamdayError
+
 NAMESPACE = "examday-record"
 SIGNATURES_DIR = "signatures"
 SIGNATURE_SUFFIX = ".sig"
@@ -27,7 +29,7 @@ VERIFY_TIMEOUT_SECONDS = 20
 ARMOR_BEGIN, ARMOR_END, ARMOR_LINE = "-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----", 70
 
 
-class SigningError(Exception):
+class SigningError(ExamdayError):
     """A signature could not be made: one message saying why and what to do."""
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from examday.errors import ExamdayError
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 EXAMPLES = "e.g. 90s, 15m, 4h, 1h30m"
 
 
-class DurationError(ValueError):
+class DurationError(ExamdayError, ValueError):
     """A duration that cannot be read; the message says what was expected."""
 
 

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import pytest
 
+from examday.errors import ExamdayError
 from examday.report.archive import RESULTS_NAME
 from examday.report.listing import record_folders
 from examday.report.redaction import Redactor
@@ -42,7 +43,7 @@ KILL_GRACE_S = 10.0  # after SIGINT, time for pytest to write the partial record
 POLL_S = 0.2
 
 
-class RoundUsageError(Exception):
+class RoundUsageError(ExamdayError):
     """pytest refused the round's command line (exit 4, no record): no later round would do better."""
 
 
