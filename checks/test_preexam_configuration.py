@@ -11,7 +11,7 @@ import pytest
 from examday.checklist import Impact, deployed, item
 from examday.facts.containers import find_containers
 from examday.facts.exam_mode import report_disagrees_within_cache
-from examday.plugin.fixtures import application_report
+from examday.plugin.platform_fixtures import application_report
 from examday.facts.jobs import job_patterns, job_runner_services, list_processes, observe_jobs, survey_processes
 from examday.facts.rate_limits import observe_login_limits
 from examday.facts.redaction import allowed_env

@@ -18,7 +18,8 @@ from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
 
-pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.recording", "examday.plugin.rehearsal"]
+pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.platform_fixtures", "examday.plugin.parametrize",
+                  "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal"]
 
 CHECKS_DIR = "checks"
 
@@ -69,7 +70,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     selected = [node for node in session.items if meta_of(node) is not None]
     if not selected:
         return
-    from examday.plugin.fixtures import load_attestation_file, load_target_config, start_prefetch
+    from examday.plugin.attestation_fixtures import load_attestation_file
+    from examday.plugin.fixtures import load_target_config
+    from examday.plugin.platform_fixtures import start_prefetch
 
     if session.config.option.examday_catalog:
         from examday.plugin.catalog import print_catalog

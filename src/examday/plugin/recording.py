@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -31,23 +30,25 @@ import pytest
 
 from examday.checklist import NOT_APPLICABLE, PHASES, ItemMeta
 from examday.config import ExamdayConfig, config_digest
-from examday.plugin import operator_name
+from examday.facts.record_secrets import run_secrets
+from examday.plugin import operator_name, record_places
+from examday.plugin.attestation_fixtures import ATTESTATION_KEY
 from examday.plugin.catalog import runbook_rank
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message
-from examday.plugin.fixtures import ATTESTATION_KEY, load_target_config
+from examday.plugin.fixtures import load_target_config
+from examday.plugin.html_columns import HtmlColumns
 from examday.plugin.items import meta_of, phases_of
+from examday.plugin.terminal_summary import write_summary
 from examday.report import pytest_html_report
 from examday.report.archive import write_record
 from examday.report.model import ItemRecord, RunRecord
 from examday.report.provenance import examday_version, git_commit, host_name
 from examday.report.redaction import Redactor
-from examday.facts.record_secrets import run_secrets
-from examday.report.signing import SigningError, key_comment
-from examday.report.verdict import INCOMPLETE_HINT, Verdict, run_verdict, verdict_of
+from examday.report.signing import SigningError
+from examday.report.verdict import run_verdict, verdict_of
 from examday.waivers import NotApplicable, Waiver, WaiverError, current_declaration, current_waiver, load_waivers
 
-SIGN_KEY_ENV = "EXAMDAY_SIGN_KEY"
 RECORDER_NAME = "examday-recorder"
 DECLARATION_KEY = pytest.StashKey[NotApplicable]()
 
@@ -59,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reports-dir", dest="examday_reports_dir", metavar="DIR",
                     help="where records are written (default: reports/ beside the target's examday.toml)")
     group.addoption("--sign-key", dest="examday_sign_key", metavar="PATH",
-                    help=f"sign the record's SHA256SUMS with this SSH key (default: ${SIGN_KEY_ENV})")
+                    help=f"sign the record's SHA256SUMS with this SSH key (default: ${record_places.SIGN_KEY_ENV})")
     group.addoption("--waivers", dest="examday_waivers", metavar="FILE",
                     help="the waiver file (default: waivers/<exam id or target name>.toml beside examday.toml)")
 
@@ -74,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if archiving(config):
         pytest_html_report.enable(config)  # before pytest-html's own pytest_configure, hence tryfirst
     config.pluginmanager.register(Recorder(config), RECORDER_NAME)
+    config.pluginmanager.register(HtmlColumns(config), "examday-html-columns")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -132,29 +134,14 @@ class Recorder:
     def target(self) -> ExamdayConfig:
         return load_target_config(self.config)
 
-    def beside_config(self, *parts: str) -> Path:
-        source = self.target().source_path
-        return (source.parent if source else Path.cwd()).joinpath(*parts)
-
     def waiver_path(self) -> Path:
-        option = self.config.getoption("examday_waivers")
-        if option:
-            return Path(option)
-        cfg = self.target()
-        return self.beside_config("waivers", f"{cfg.exam.id if cfg.exam else cfg.target.name}.toml")
+        return record_places.waiver_path(self.config, self.target())
 
     def reports_dir(self) -> Path:
-        option = self.config.getoption("examday_reports_dir")
-        return Path(option) if option else self.beside_config("reports")
+        return record_places.reports_dir(self.config, self.target())
 
     def sign_key(self) -> Path | None:
-        value = self.config.getoption("examday_sign_key") or os.environ.get(SIGN_KEY_ENV)
-        return Path(value).expanduser() if value else None
-
-    def signer(self, run: RunRecord) -> str:
-        """The name on the run's own signature: the key's comment, else the operator."""
-        key = self.sign_key()
-        return (key_comment(key) if key else None) or run.operator
+        return record_places.sign_key(self.config)
 
     def redactor(self) -> Redactor:
         """Built on first use: it reads the platform's container env through Docker (bounded)."""
@@ -265,19 +252,6 @@ class Recorder:
         report.user_properties.extend(properties)  # pytest-html reads the call's report
         item.user_properties.extend(properties)  # --junitxml reads the teardown's, made from the item's
 
-    # --- pytest-html columns ------------------------------------------------------------
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report: Any) -> None:
-        report.title = f"examday {self.config.getoption('markexpr') or 'checklist'} run (pytest-html)"
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        pytest_html_report.add_header_cells(cells)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
-        pytest_html_report.add_row_cells(getattr(report, "user_properties", []), cells)  # collect reports have none
-
     # --- the end -----------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):  # noqa: ANN201
@@ -321,7 +295,7 @@ class Recorder:
             written = write_record(run, self.reports_dir(), self.redactor(),
                                    pytest_html=pytest_html_report.written_report(self.config),
                                    attachments=self._attachments,
-                                   sign_key=self.sign_key(), signer=self.signer(run))
+                                   sign_key=self.sign_key(), signer=record_places.signer(self.sign_key(), run))
             self.written = written.path
         except SigningError as error:
             self.problem = f"the record was written unsigned: {error}. Sign it with `examday sign`."
@@ -331,33 +305,11 @@ class Recorder:
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.items:
-            return
-        verdict = self.run_record_verdict()
-        for record in self.items.values():
-            if record.outcome == "skipped" and not record.manual:
-                terminalreporter.write_line(f"NOT CHECKED {record.id} {record.title}: {record.message}", yellow=True)
-            if record.outcome == "waived" and record.waiver:
-                waiver = record.waiver
-                terminalreporter.write_line(f"WAIVED {record.id} {record.title}: {record.message} (waived by "
-                                            f"{waiver.get('by')} until {waiver.get('expires')})", yellow=True)
-        if self.written is not None:
-            terminalreporter.write_line(f"examday record: {_shown(self.written)}  verdict: {verdict}", bold=True)
-        else:
-            terminalreporter.write_line(f"examday verdict: {verdict} (no record written)", bold=True)
-        if verdict == Verdict.INCOMPLETE.value:
-            terminalreporter.write_line(f"examday: {INCOMPLETE_HINT}", yellow=True)
-        if self.problem:
-            terminalreporter.write_line(f"examday error: {self.problem}", red=True)
+        if self.items:
+            write_summary(terminalreporter, list(self.items.values()), self.run_record_verdict(), self.written,
+                          self.problem)
 
     def run_record_verdict(self) -> str:
         strict = bool(self.config.getoption("examday_strict_attestations"))
         return verdict_of(self.items.values(), strict_attestations=strict).value
 
-
-def _shown(path: Path) -> str:
-    """The record's path relative to the working folder when it is below it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
