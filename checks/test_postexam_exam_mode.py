@@ -15,7 +15,8 @@ RUNBOOK = "Post-Exam / Disable Exam Mode"
       runbook=RUNBOOK, impact=Impact.MEDIUM,
       remediation="Switch exam mode off through the admin API (POST {prefix}/admin/system/exam-mode, phrase "
                   "DISABLE EXAM MODE); on a platform that reads the EXAM_MODE env var, set it false and restart "
-                  "the backend. Heavy admin work (imports, ranking, exports) answers 423 until then.")
+                  "the backend. Heavy admin work (imports, ranking, exports) answers 423 until then.",
+      references=("docs/platform.md#exam-mode-and-freeze_updates",))
 def test_exam_mode_off_and_applied(read_exam_mode, evidence):
     view = read_exam_mode()
     evidence.record(**view.as_evidence())
@@ -28,7 +29,8 @@ def test_exam_mode_off_and_applied(read_exam_mode, evidence):
       remediation="Restore the crontab lines taken out at the freeze where cron reads them (e.g. "
                   "`0 2 * * * root ... python -m app.jobs.run KEY` in /etc/cron.d); start the job-runner "
                   "container again where the platform has one. The recalculations skipped during the exam "
-                  "catch up at their next run.")
+                  "catch up at their next run.",
+      references=("docs/platform.md#background-jobs",))
 def test_background_jobs_scheduled_again(docker_engine, examday_config, evidence):
     picture = observe_jobs(docker_engine, examday_config, host_processes=False)
     survey = picture.crontabs

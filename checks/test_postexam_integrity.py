@@ -20,7 +20,8 @@ SESSIONS_NAMED = 5  # in the failure message; the evidence keeps up to ROWS_SHOW
 
 @item("POST-INT-01", "Run integrity checks (verify-data-integrity.sh): no invariant violated", runbook=RUNBOOK,
       remediation="STOP: do not change data. Capture the rows shown, then follow the runbook's 'If data "
-                  "corruption suspected' (capture logs, contact the database administrator).")
+                  "corruption suspected' (capture logs, contact the database administrator).",
+      references=("docs/platform.md#data-model-and-integrity", "docs/platform.md#traps"))
 @pytest.mark.recovery
 def test_integrity_invariant_holds(invariant, postgres, evidence):
     # The constraints say what should be impossible; the query, run regardless, says what is.
@@ -37,7 +38,8 @@ def test_integrity_invariant_holds(invariant, postgres, evidence):
       runbook=RUNBOOK,
       remediation="STOP: do not change data. The rows shown are sessions that had more (or were submitted) at "
                   "the freeze: capture them and the backend's logs for those sessions, and compare with the "
-                  "last backup before anything else.")
+                  "last backup before anything else.",
+      references=("docs/platform.md#data-model-and-integrity",))
 @pytest.mark.recovery
 def test_nothing_lost_since_the_freeze(postgres, examday_config, evidence):
     baseline = load_baseline(examday_config)

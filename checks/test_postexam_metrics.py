@@ -20,7 +20,8 @@ RUNBOOK = "Post-Exam / Capture Metrics"
 @item("POST-MET-01", "Capture final metrics (capture-metrics.sh): every section captured into the record",
       runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="Fix what the failed sections name and capture again with `examday capture DIR` before "
-                  "logs rotate away; the post-mortem starts from this bundle.")
+                  "logs rotate away; the post-mortem starts from this bundle.",
+      references=("docs/platform.md#metrics-and-monitoring", "docs/platform.md#logs"))
 def test_final_metrics_captured(docker_engine, postgres, redis_db, examday_config, record_attachment,
                                 record_redactor, evidence):
     sources = Sources(examday_config, docker_engine, postgres, redis_db, since=capture_window_start(examday_config))

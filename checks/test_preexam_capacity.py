@@ -14,12 +14,13 @@ from examday.facts.disk import database_volume
 from examday.facts.rollback import rollback_candidate
 
 pytestmark = pytest.mark.preexam
-RUNBOOK = "Beyond the runbook (PLATFORM.md: backend process model)"
+RUNBOOK = "Beyond the runbook (docs/platform.md: backend process model)"
 
 
 @item("PRE-CAP-01", "Database connection capacity fits max_connections with headroom", runbook=RUNBOOK,
       remediation="Lower UVICORN_WORKERS or the pool (pool_size + max_overflow), or raise PostgreSQL's "
-                  "max_connections, so that workers x pool fits with headroom; restart to apply.")
+                  "max_connections, so that workers x pool fits with headroom; restart to apply.",
+      references=("docs/platform.md#processes-and-the-connection-pool", "docs/platform.md#traps"))
 def test_connection_capacity_fits_max_connections(docker_engine, postgres, examday_config, evidence):
     capacity = backend_capacity(docker_engine, postgres, examday_config)
     evidence.record(**capacity.as_evidence())
@@ -31,7 +32,8 @@ def test_connection_capacity_fits_max_connections(docker_engine, postgres, examd
 
 
 @item("PRE-CAP-02", "Disk headroom on the database volume", runbook=RUNBOOK, impact=Impact.HIGH,
-      remediation="Free space or grow the database volume: answers, WAL and backups all grow during an exam.")
+      remediation="Free space or grow the database volume: answers, WAL and backups all grow during an exam.",
+      references=("docs/platform.md#containers-and-deployment",))
 def test_database_volume_has_free_space(docker_engine, postgres, examday_config, evidence):
     volume = database_volume(docker_engine, postgres, examday_config)
     evidence.record(**volume.as_evidence(), database_bytes=postgres.database_size(examday_config.postgres.dbname))
@@ -43,7 +45,8 @@ def test_database_volume_has_free_space(docker_engine, postgres, examday_config,
 @item("PRE-CAP-03", "Rollback readiness: the previous image of every rebuilt service is present", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="Keep the previous release's image on the host (tag it before deploying) so the Rollback "
-                  "Plan works without a registry during the exam.")
+                  "Plan works without a registry during the exam.",
+      references=("docs/platform.md#containers-and-deployment",))
 def test_previous_images_present_for_rollback(docker_engine, examday_config, evidence):
     names = examday_config.docker.containers.model_dump()
     candidates = [rollback_candidate(docker_engine, names[role])

@@ -23,7 +23,8 @@ RUNBOOK = "Pre-Exam Checklist / Configuration"
 @item("PRE-CFG-01", "Set `EXAM_MODE=true` in production environment", runbook=RUNBOOK,
       remediation="Switch exam mode on where the platform reads it: the system_flags row EXAM_MODE, through "
                   "the admin API (POST {prefix}/admin/system/exam-mode, phrase ENABLE EXAM MODE); an EXAM_MODE "
-                  "env var alone changes nothing on the current platform.")
+                  "env var alone changes nothing on the current platform.",
+      references=("docs/platform.md#exam-mode-and-freeze_updates", "docs/platform.md#traps"))
 def test_exam_mode_set_where_the_platform_reads_it(read_exam_mode, evidence):
     view = read_exam_mode(ask_application=False)
     evidence.record(**view.as_evidence())
@@ -34,7 +35,8 @@ def test_exam_mode_set_where_the_platform_reads_it(read_exam_mode, evidence):
 @item("PRE-CFG-02", "Verify `EXAM_MODE` is respected by application", runbook=RUNBOOK,
       remediation="The application does not run with the mode its flag gives it: check the flag row, the "
                   "workers' flag cache (SYSTEM_FLAGS_CACHE_TTL_SECONDS) and the backend's log; restart it if a "
-                  "worker is stuck. Without [operator] examday cannot ask the application.")
+                  "worker is stuck. Without [operator] examday cannot ask the application.",
+      references=("docs/platform.md#exam-mode-and-freeze_updates", "docs/platform.md#traps"))
 def test_application_runs_the_mode_its_flag_gives_it(request, read_exam_mode, examday_config, evidence):
     if "http" not in examday_config.exam_mode.sources:
         pytest.fail('the application\'s own report is not read: add "http" to exam_mode.sources and an '
@@ -55,7 +57,8 @@ def test_application_runs_the_mode_its_flag_gives_it(request, read_exam_mode, ex
       remediation="Comment out or delete each crontab line named above where it is (the file under /etc/cron.d, "
                   "/etc/crontab, or `crontab -e -u USER`). examday must read every crontab [jobs] crontabs names: "
                   "run it with read access (root), or correct the location. A job-runner container, where the "
-                  "platform has one, must not start at the next `up` (or its schedule switch must say false).")
+                  "platform has one, must not start at the next `up` (or its schedule switch must say false).",
+      references=("docs/platform.md#background-jobs",))
 def test_no_crontab_entry_starts_a_job(docker_engine, examday_config, evidence, request):
     # Processes are listed only to find cron daemons whose crontabs [jobs] does not name.
     picture = observe_jobs(docker_engine, examday_config, host_processes=False)
@@ -82,7 +85,8 @@ def _job_runners_that_would_fire(examday_config, evidence, request) -> list[str]
 @item("PRE-CFG-04", "Disable any cron jobs or scheduled tasks: none in the backend", runbook=RUNBOOK,
       remediation="A job runs in the backend container (started by cron on the host through `docker exec`, or "
                   "by hand): let it finish or stop it (`docker exec <backend> kill PID`); uvicorn and its "
-                  "workers are not jobs and stay.")
+                  "workers are not jobs and stay.",
+      references=("docs/platform.md#background-jobs",))
 def test_no_job_process_in_the_backend(docker_engine, examday_config, evidence):
     # The day before, a job may still run today; none may stay in the backend.
     deployed(examday_config, "backend")
@@ -97,7 +101,8 @@ def test_no_job_process_in_the_backend(docker_engine, examday_config, evidence):
       remediation="Behind the proxy the backend must see each student's own address: add `--proxy-headers "
                   "--forwarded-allow-ips=<the address the proxy connects from>` to uvicorn's command (the "
                   "Docker gateway for a host proxy) and restart the backend. Students behind one NAT share a "
-                  "bucket: spread their logins ([exam] login_window_minutes) or give the hall more addresses.")
+                  "bucket: spread their logins ([exam] login_window_minutes) or give the hall more addresses.",
+      references=("docs/platform.md#sign-in-and-rate-limits", "docs/platform.md#traps"))
 def test_login_burst_fits_the_rate_limits(docker_engine, examday_config, evidence):
     deployed(examday_config, "backend")
     judgement = observe_login_limits(docker_engine, examday_config)
@@ -107,7 +112,8 @@ def test_login_burst_fits_the_rate_limits(docker_engine, examday_config, evidenc
 
 @item("PRE-CFG-06", "Check container resource limits are set", runbook=RUNBOOK,
       remediation="Give the container named above a memory and CPU limit (compose mem_limit/cpus or "
-                  "deploy.resources.limits) and recreate it.")
+                  "deploy.resources.limits) and recreate it.",
+      references=("docs/platform.md#containers-and-deployment", "docs/platform.md#traps"))
 def test_every_container_has_memory_and_cpu_limits(docker_engine, examday_config, evidence):
     containers = {role: c for role, c in find_containers(docker_engine, examday_config).items() if c}
     limits = {c.name: {"memory_bytes": c.mem_limit_bytes, "cpus": c.cpus} for c in containers.values()}

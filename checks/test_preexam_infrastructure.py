@@ -21,7 +21,8 @@ RUNBOOK = "Pre-Exam Checklist / Infrastructure"
 
 @item("PRE-INF-01", "Verify all services are healthy", runbook=RUNBOOK,
       remediation="Look at the failing container (`docker logs NAME --tail=100`), fix the cause and "
-                  "restart it; the whole stack must be running and healthy a day before the exam.")
+                  "restart it; the whole stack must be running and healthy a day before the exam.",
+      references=("docs/platform.md#containers-and-deployment",))
 def test_every_service_running_and_healthy(docker_engine, examday_config, evidence):
     containers = find_containers(docker_engine, examday_config)
     evidence.record(services={role: (c.status, c.health) if c else "missing" for role, c in containers.items()})
@@ -39,7 +40,8 @@ def test_every_service_running_and_healthy(docker_engine, examday_config, eviden
 @item("PRE-INF-02", "Verify all services are healthy: no container restarting", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="A climbing restart count means a crash loop: read `docker logs NAME`, fix the cause, "
-                  "then recreate the container so its count starts from zero.")
+                  "then recreate the container so its count starts from zero.",
+      references=("docs/platform.md#containers-and-deployment",))
 def test_no_container_restart_count_climbing(docker_engine, examday_config, evidence):
     containers = {role: c for role, c in find_containers(docker_engine, examday_config).items() if c}
     counts = {c.name: c.restart_count for c in containers.values()}
@@ -50,7 +52,8 @@ def test_no_container_restart_count_climbing(docker_engine, examday_config, evid
 
 @item("PRE-INF-03", "Check database backups are current", runbook=RUNBOOK,
       remediation="Check the backup job (`docker logs <backup container>`), run a backup by hand now, "
-                  "and make sure the schedule runs before the exam.")
+                  "and make sure the schedule runs before the exam.",
+      references=("docs/platform.md#backups",))
 def test_newest_backup_is_recent_and_not_empty(backups, examday_config, evidence):
     now = dt.datetime.now(dt.timezone.utc)
     newest = backups.newest
@@ -66,7 +69,8 @@ def test_newest_backup_is_recent_and_not_empty(backups, examday_config, evidence
 
 @item("PRE-INF-04", "Check database backups are current: the newest one is readable", runbook=RUNBOOK,
       remediation="A dump pg_restore cannot read is no backup: re-run the backup and check its log for "
-                  "errors (disk full, killed pg_dump).")
+                  "errors (disk full, killed pg_dump).",
+      references=("docs/platform.md#backups",))
 def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
     assert backups.newest is not None, f"no backup at {backups.where}"
     evidence.record(file=backups.newest.path, toc_entries=backups.newest_entries,
@@ -78,7 +82,8 @@ def test_newest_backup_is_readable_by_pg_restore(backups, evidence):
 @item("PRE-INF-08", "Check database backups are current: a restore test succeeds", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="Restore the newest dump by hand into a scratch database and read pg_restore's errors; "
-                  "a backup that does not restore is no backup.")
+                  "a backup that does not restore is no backup.",
+      references=("docs/platform.md#backups",))
 def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, postgres, examday_config, evidence):
     scratch = examday_config.backup.restore_test_dsn()
     if scratch is None:
@@ -101,7 +106,8 @@ def test_newest_backup_restores_into_a_scratch_database(request, docker_engine, 
 
 @item("PRE-INF-05", "Verify Traefik certificates are valid (not expiring soon)", runbook=RUNBOOK,
       remediation="Renew the certificate (or fix the proxy's ACME configuration) and reload the proxy; "
-                  "it must stay valid past the end of the exam.")
+                  "it must stay valid past the end of the exam.",
+      references=("docs/platform.md#the-tls-edge-and-the-proxy",))
 def test_certificate_valid_for_the_exam(tls_endpoint, examday_config, evidence):
     endpoint = tls_endpoint
     host, cert = served_certificate(endpoint, examday_config)
@@ -118,7 +124,8 @@ def test_certificate_valid_for_the_exam(tls_endpoint, examday_config, evidence):
 
 @item("PRE-INF-06", "Confirm DNS records are correct", runbook=RUNBOOK,
       remediation="Fix the record at the DNS provider (or the resolver named in the evidence) and wait "
-                  "for its TTL before the exam.")
+                  "for its TTL before the exam.",
+      references=("docs/platform.md#the-tls-edge-and-the-proxy",))
 def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
     observed = observe_record(dns_record, examday_config)
     evidence.record(observation=observed, expected=sorted(dns_record.expected))
@@ -128,7 +135,8 @@ def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
 
 @item("PRE-INF-07", "Test staging environment (if available)", runbook=RUNBOOK, impact=Impact.MEDIUM,
       remediation="Bring the staging twin up and healthy and fix the step named: it is where tonight's last "
-                  "changes are tried, and a student's flow that fails there fails in the exam.")
+                  "changes are tried, and a student's flow that fails there fails in the exam.",
+      references=("docs/platform.md#containers-and-deployment", "docs/platform.md#sessions"))
 def test_staging_runs_a_students_whole_flow(examday_config, evidence):
     staging = examday_config.staging
     if staging is None or staging.api_base_url is None:

@@ -20,7 +20,8 @@ RUNBOOK = "Pre-Exam Checklist / Monitoring"
 
 @item("PRE-MON-01", "Confirm log aggregation is functioning", runbook=RUNBOOK,
       remediation="The backend must write JSON request.end lines with request IDs to stdout: check its "
-                  "logging configuration (structlog JSON renderer) and that the log driver keeps them.")
+                  "logging configuration (structlog JSON renderer) and that the log driver keeps them.",
+      references=("docs/platform.md#logs",))
 def test_backend_logs_structured_requests_with_ids(api, docker_engine, examday_config, evidence):
     sent_at = dt.datetime.now(dt.timezone.utc)
     traced = api.ready()  # a request of our own, to trace end to end
@@ -39,7 +40,8 @@ def test_backend_logs_structured_requests_with_ids(api, docker_engine, examday_c
 @item("PRE-MON-02", "Confirm log aggregation is functioning: logs rotated or shipped", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="Give the container a log driver that ships logs, or json-file with max-size/max-file, so "
-                  "a busy exam cannot fill the disk with logs.")
+                  "a busy exam cannot fill the disk with logs.",
+      references=("docs/platform.md#containers-and-deployment", "docs/platform.md#traps"))
 def test_every_container_rotates_or_ships_its_logs(docker_engine, examday_config, evidence):
     containers = {role: c for role, c in find_containers(docker_engine, examday_config).items() if c}
     handling = {c.name: log_handling(c) for c in containers.values()}
@@ -52,7 +54,8 @@ def test_every_container_rotates_or_ships_its_logs(docker_engine, examday_config
 @item("PRE-MON-03", "Verify observability tools are working: every Prometheus target up", runbook=RUNBOOK,
       impact=Impact.HIGH,
       remediation="Bring back the targets named (their lastError says why the scrape fails): a target that is "
-                  "down is a blind spot during the exam.")
+                  "down is a blind spot during the exam.",
+      references=("docs/platform.md#metrics-and-monitoring",))
 def test_prometheus_targets_up(prometheus, evidence):
     targets, still_down = persistently_down(prometheus)
     down = [f"{t.job} {t.url}: {t.last_error or t.health}" for t in still_down]
@@ -64,7 +67,8 @@ def test_prometheus_targets_up(prometheus, evidence):
 @item("PRE-MON-06", "Verify observability tools are working: the alert rules are loaded and evaluate",
       runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="Load the missing rules into Prometheus (rule_files, then reload) and fix those whose "
-                  "evaluation fails: an alert that is not evaluated never fires.")
+                  "evaluation fails: an alert that is not evaluated never fires.",
+      references=("docs/platform.md#metrics-and-monitoring",))
 def test_alert_rules_loaded(prometheus, examday_config, evidence):
     rules = prometheus.alert_rules()
     expected = examday_config.prometheus.expected_alerts
@@ -80,7 +84,8 @@ def test_alert_rules_loaded(prometheus, examday_config, evidence):
 @item("PRE-MON-04", "Test alerting (if configured): Alertmanager ready, every receiver with an integration",
       runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="Give each receiver a working integration (webhook, email, Slack, PagerDuty...) and reload "
-                  "Alertmanager: a receiver without one swallows every alert routed to it.")
+                  "Alertmanager: a receiver without one swallows every alert routed to it.",
+      references=("docs/platform.md#metrics-and-monitoring",))
 def test_alertmanager_ready_with_receivers(alertmanager, evidence):
     alertmanager.ready()
     receivers = alertmanager.receivers()
@@ -94,7 +99,8 @@ def test_alertmanager_ready_with_receivers(alertmanager, evidence):
       runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="Follow the alert's path: Alertmanager's log (`docker logs <alertmanager>`) names failed "
                   "notifications; check the receiver's URL, credentials and the route that matches "
-                  "alertname=ExamdayTestAlert.")
+                  "alertname=ExamdayTestAlert.",
+      references=("docs/platform.md#metrics-and-monitoring",))
 def test_test_alert_delivered_and_resolved(alertmanager, docker_engine, examday_config, pytestconfig, evidence):
     cfg = examday_config.alertmanager
     # Unasked only on examday's own sandbox, told by its containers (a copied toml keeps kind = "sandbox").
@@ -115,7 +121,8 @@ def test_test_alert_delivered_and_resolved(alertmanager, docker_engine, examday_
 @item("PRE-MON-05", "Check dashboard access (Traefik, if needed)", runbook=RUNBOOK, impact=Impact.MEDIUM,
       remediation="Make the dashboard reachable for the on-call team (route, credentials, VPN); on Traefik "
                   "the dashboard and its API are on the `traefik` entrypoint (127.0.0.1:8080, api.dashboard "
-                  "= true): an answering page with no /api/version behind it shows no live routers.")
+                  "= true): an answering page with no /api/version behind it shows no live routers.",
+      references=("docs/platform.md#the-tls-edge-and-the-proxy", "docs/platform.md#metrics-and-monitoring"))
 def test_dashboard_reachable(examday_config, evidence):
     if examday_config.dashboard is None:
         pytest.skip("no dashboard configured ([dashboard] url)")

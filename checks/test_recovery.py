@@ -30,7 +30,8 @@ MAX_SCRAPES = 12
 @item("REC-HLT-01", "Health Checks: /health answers 200 and ready reports status ok",
       runbook=f"{RUNBOOK} / Health Checks",
       remediation="Not recovered yet: read the backend's log (`docker logs <backend> --tail=100`) and the ready "
-                  "body's failing component; recover that first, then re-run this phase.")
+                  "body's failing component; recover that first, then re-run this phase.",
+      references=("docs/platform.md#http-endpoints", "docs/platform.md#traps"))
 def test_health_and_ready_after_recovery(api, evidence):
     health = api.health()
     evidence.record(health=health)
@@ -44,7 +45,8 @@ def test_health_and_ready_after_recovery(api, evidence):
 @item("REC-SES-01", "Session Continuity: a student can resume and finds every answer saved before",
       runbook=f"{RUNBOOK} / Session Continuity",
       remediation="Students cannot resume or their answers are gone: stop the incident clock, do not restart "
-                  "anything else, and check the backend's log and the session's rows before students retry.")
+                  "anything else, and check the backend's log and the session's rows before students retry.",
+      references=("docs/platform.md#sessions",))
 def test_canary_student_resumes_with_every_answer(api, examday_config, evidence):
     if examday_config.canary is None:
         pytest.skip("no canary student configured ([canary] username, password_env or password_file)")
@@ -66,7 +68,8 @@ def test_canary_student_resumes_with_every_answer(api, examday_config, evidence)
 @item("REC-OBS-01", "Observability: request IDs are traceable in the backend's logs",
       runbook=f"{RUNBOOK} / Observability",
       remediation="The restarted backend does not log requests as before: check its log configuration and the "
-                  "container's log driver; without request IDs no incident can be traced.")
+                  "container's log driver; without request IDs no incident can be traced.",
+      references=("docs/platform.md#http-endpoints", "docs/platform.md#logs"))
 def test_request_id_traceable_in_logs(api, docker_engine, examday_config, evidence):
     sent_at = dt.datetime.now(dt.timezone.utc)
     traced = api.ready()  # ready is never sampled out of the logs, unlike /health
@@ -81,7 +84,8 @@ def test_request_id_traceable_in_logs(api, docker_engine, examday_config, eviden
 @item("REC-OBS-02", "Observability: metrics are being captured (a request of ours is counted)",
       runbook=f"{RUNBOOK} / Observability",
       remediation="The backend's metrics endpoint does not count requests since the restart: check its "
-                  "metrics middleware and registry, and that Prometheus scrapes it.")
+                  "metrics middleware and registry, and that Prometheus scrapes it.",
+      references=("docs/platform.md#metrics-and-monitoring", "docs/platform.md#traps"))
 def test_metrics_count_a_request_of_ours(api, backend_metrics, examday_config, evidence):
     path = examday_config.api.metrics_path
     # A path never requested before: its raw-path route label makes a series of its own (one per run).

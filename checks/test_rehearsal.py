@@ -58,7 +58,8 @@ def logged_since(docker_engine, examday_config, since: dt.datetime, event: str) 
       runbook=f"{RUNBOOK} / Redis failure",
       remediation="With Redis down the backend must fail open fast and keep auth out of Redis. The platform's "
                   "Redis client has no circuit breaker (1 s timeouts, default retries, name resolution of the "
-                  "stopped container): every call touching Redis waits; fix that before the exam.")
+                  "stopped container): every call touching Redis waits; fix that before the exam.",
+      references=("docs/platform.md#when-redis-is-down", "docs/platform.md#sign-in-and-rate-limits"))
 def test_redis_outage_under_load(drills, docker_engine, postgres, examday_config, evidence):
     redis = examday_config.docker.containers.redis
     run = drills.run(lambda: container_stopped(drills.engine, redis), f"{redis} stopped",
@@ -80,7 +81,8 @@ def test_redis_outage_under_load(drills, docker_engine, postgres, examday_config
 @item("REH-WRK-01", "Backend worker failure: the other workers keep serving, the master replaces it",
       runbook=f"{RUNBOOK} / Backend worker failure",
       remediation="Run several web-server workers under a master that replaces them (uvicorn --workers N, "
-                  "gunicorn): with one, a worker crash is an outage.")
+                  "gunicorn): with one, a worker crash is an outage.",
+      references=("docs/platform.md#processes-and-the-connection-pool",))
 def test_worker_killed_under_load(drills, postgres, examday_config, evidence):
     backend = examday_config.docker.containers.backend
     workers = drills.engine.worker_pids(backend)
@@ -101,7 +103,8 @@ def test_worker_killed_under_load(drills, postgres, examday_config, evidence):
 @item("REH-RST-01", "Backend restart: clients retry, sessions resume, no answer lost",
       runbook=f"{RUNBOOK} / Recovery Verification",
       remediation="Students must be able to resume after a restart: sessions and tokens must live in the "
-                  "database, not in a worker's memory; check the answers shown missing.")
+                  "database, not in a worker's memory; check the answers shown missing.",
+      references=("docs/platform.md#sessions", "docs/platform.md#data-model-and-integrity"))
 def test_backend_restart_under_load(drills, postgres, examday_config, evidence):
     backend = examday_config.docker.containers.backend
     run = drills.run(lambda: container_restarted(drills.engine, backend), f"{backend} restarted",
@@ -121,7 +124,8 @@ def test_backend_restart_under_load(drills, postgres, examday_config, evidence):
 @item("REH-DBL-01", "Database latency: p95 degrades while the database is slow and recovers after",
       runbook=f"{RUNBOOK} / High Latency",
       remediation="If p95 does not recover after the database does, connections or workers stay stuck: look "
-                  "at the pool and at requests without a timeout.")
+                  "at the pool and at requests without a timeout.",
+      references=("docs/platform.md#processes-and-the-connection-pool", "docs/platform.md#latency-targets"))
 def test_database_latency_degrades_and_recovers(drills, postgres, examday_config, evidence):
     database, settings = examday_config.docker.containers.postgres, drills.rehearsal
     fault = partial(container_frozen_in_bursts, drills.engine, database, settings.db_freeze_ms,

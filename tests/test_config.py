@@ -130,7 +130,7 @@ def test_the_sandbox_configuration_loads(sandbox_dir: Path) -> None:
 
 def test_defaults_follow_the_platform(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL))
-    # PLATFORM.md: four containers; the TLS edge is a Caddy on the host; no worker, backup or DNS container
+    # docs/platform.md: four containers; the TLS edge is a Caddy on the host; no worker, backup or DNS container
     assert config.docker.containers.by_role() == {
         "postgres": "exam_platform_postgres", "redis": "exam_platform_redis",
         "backend": "exam_platform_backend", "frontend": "exam_platform_frontend"}

@@ -1,4 +1,4 @@
-"""No default of examday names a surface only the sandbox has (PLATFORM.md's second rule).
+"""No default of examday names a surface only the sandbox has (docs/platform.md's second rule).
 
 The extensions are listed in sandbox/README.md ("2. Extensions"); the surfaces the old
 sandbox had and the real platform lacks are listed here. None may appear in the library
@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Surfaces an earlier sandbox had and the real platform lacks (PLATFORM.md).
+# Surfaces an earlier sandbox had and the real platform lacks (docs/platform.md).
 GONE_FROM_THE_PLATFORM = ("RATE_LIMIT_LOGIN_PER_MINUTE", "RATE_LIMIT_API_PER_MINUTE", "RATE_LIMIT_FAIL_MODE",
                           "SCHEDULED_JOBS_ENABLED", "exam_platform_worker", "exam_platform_backup", "exam_code",
                           '"system/exam-mode"', "exam_id", "/exams")

@@ -57,7 +57,7 @@ def test_recovery_passes_after_a_restart(exam_running, tmp_path, baseline_dir, s
 
 
 def test_the_platforms_broken_session_paths_fail_the_canary_naming_the_500(exam_running, tmp_path, baseline_dir):
-    """PLATFORM.md: at the current commit creating a session answers 500; the canary must say so.
+    """docs/platform.md: at the current commit creating a session answers 500; the canary must say so.
     (Its kept session is untimed, which reads fine: the canary here starts as a new one would.)"""
     kept = CANARY_MEMORY.read_bytes()
     CANARY_MEMORY.unlink()

@@ -36,7 +36,7 @@ def rehearse(tmp_path: Path, *args: str, reports_dir: Path | None = None, **rehe
 
 
 def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp_path):
-    """Three drills pass; the Redis drill fails as the real platform does (PLATFORM.md: no circuit
+    """Three drills pass; the Redis drill fails as the real platform does (docs/platform.md: no circuit
     breaker, every call touching a stopped Redis waits on it; a login took 35 s on a local build)."""
     run = rehearse(tmp_path, reports_dir=tmp_path / "reports", redis_outage_seconds=60)
     assert run.ids_with("passed") == DRILLS - {"REH-RED-01"}, run.stdout[-4000:]

@@ -1,6 +1,6 @@
 """The integrity invariants (checks/sql/) and the loss query, run on the real platform's schema.
 
-tests/fixtures/platform_schema.sql is that schema as PLATFORM.md describes it
+tests/fixtures/platform_schema.sql is that schema as docs/platform.md describes it
 (enums, uuid ids, the CHECK, cascading foreign keys, the append-only trigger),
 loaded into a real PostgreSQL 15 (tests/fixtures/services.py). Every test gets
 a fresh copy of one seeded, clean database; violations are written as the
@@ -263,7 +263,7 @@ def test_the_check_constraint_refuses_submitted_without_submitted_at_but_not_exp
 
 
 def test_an_enum_compared_with_a_string_not_among_its_labels_is_an_error(platform):
-    # Why the loss query casts to text: PLATFORM.md's trap, reproduced on the fixture.
+    # Why the loss query casts to text: docs/platform.md's trap, reproduced on the fixture.
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         platform.write("SELECT count(*) FROM test_sessions WHERE status = 'MISSING'")
 

@@ -54,7 +54,7 @@ SESSION_ID = "5f0c2a9e-7d1b-4c3e-9a51-2b8e0f6d4c17"
 def platform_end(method: str, path: str, route: str | None, status: int | None, ms: int, *,
                  request_id: str = "9738d342-1c1f-4c0e-8f5e-7a0e2d6b9c41",
                  timestamp: str = "2026-11-28T20:13:17.169850Z", **fields: Any) -> str:
-    """A request.end line as the platform writes it (PLATFORM.md, Logs), field for field and in its order."""
+    """A request.end line as the platform writes it (docs/platform.md, Logs), field for field and in its order."""
     event: dict[str, Any] = {"request_id": request_id, "method": method, "path": path, "route": route,
                              "status_code": status, "duration_ms": ms, "db_query_count": 1, "db_total_ms": 0}
     event.update(fields)  # user_id, user_role, severity

@@ -1,4 +1,4 @@
-"""Capacity arithmetic and process-tree reading, on PLATFORM.md's own numbers and ps output."""
+"""Capacity arithmetic and process-tree reading, on docs/platform.md's own numbers and ps output."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def proc(pid: int, ppid: int, cmdline: str, user: str = "app") -> ProcessInfo:
 
 
 def platform_backend_processes(workers: int = 5) -> list[ProcessInfo]:
-    """What `ps -eo pid,ppid,user,args` shows in exam_platform_backend (PLATFORM.md)."""
+    """What `ps -eo pid,ppid,user,args` shows in exam_platform_backend (docs/platform.md)."""
     master = proc(1, 0, "/usr/local/bin/python /usr/local/bin/uvicorn app.main:app --host 0.0.0.0 --port 8000"
                         " --workers 5 --limit-concurrency 200 --limit-max-requests 10000 --timeout-keep-alive 5")
     tracker = proc(7, 1, TRACKER)

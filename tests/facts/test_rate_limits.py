@@ -19,7 +19,7 @@ from examday.facts.rate_limits import (
 from examday.facts.uvicorn_trust import UvicornArgs, effective_trust, parse_uvicorn_argv
 from examday.probes.host import ProcessInfo
 
-# PLATFORM.md's backend: no --proxy-headers, no --forwarded-allow-ips.
+# docs/platform.md's backend: no --proxy-headers, no --forwarded-allow-ips.
 REAL_PLATFORM = ("/opt/venv/bin/python /opt/venv/bin/uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers 5 "
                  "--timeout-keep-alive 5 --limit-concurrency 200 --limit-max-requests 10000")
 GATEWAY = ProxySource(("172.18.0.1",), "the backend network's gateway")

@@ -27,7 +27,7 @@ from tests.fixtures.services import TEST_LABEL, wait_until
 
 PATTERNS = tuple(re.compile(pattern) for pattern in DEFAULT_JOB_COMMAND_PATTERNS)
 IMAGES = ("examday-sandbox/backend:local", "examday-sandbox/backend:previous")
-CRONTAB = ("# the platform's jobs (PLATFORM.md: the docs suggest 0 2 * * *)\n"
+CRONTAB = ("# the platform's jobs (docs/platform.md: the docs suggest 0 2 * * *)\n"
            "MAILTO=\"\"\n"
            "0 2 * * * root cd /srv/fakejob && python -m app.jobs.run revision_queue_regen\n"
            "#15 2 * * * root cd /srv/fakejob && python -m app.jobs.run fsrs_train_user\n"

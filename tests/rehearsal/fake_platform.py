@@ -5,7 +5,7 @@ do on demand: fail every n-th answer, forget every token mid-run, answer with a
 body of the wrong shape, and count each request it got. The students against
 the real sandbox are tested by the drills (tests/checks/test_rehearsal_on_sandbox.py),
 which reconcile every acknowledged answer with PostgreSQL. It answers the
-paths and bodies of the real platform (PLATFORM.md, "HTTP surface"; [flow]'s
+paths and bodies of the real platform (docs/platform.md, "HTTP surface"; [flow]'s
 defaults) and keeps what it stored where a test can read it.
 """
 

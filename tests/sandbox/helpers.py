@@ -23,7 +23,7 @@ API_PREFIX = "/v1"
 OPERATOR_EMAIL = "operator@exam.localhost"
 EMAIL_DOMAIN = "exam.localhost"
 
-# Integrity invariants of PLATFORM.md (each returns the violating rows), as far as the tests need them.
+# Integrity invariants of docs/platform.md (each returns the violating rows), as far as the tests need them.
 ANSWERS_WITHOUT_SESSION = """
     SELECT a.session_id, a.question_id FROM session_answers a
     LEFT JOIN test_sessions s ON s.id = a.session_id WHERE s.id IS NULL"""

@@ -1,4 +1,4 @@
-"""The HTTP surface PLATFORM.md promises, direct and through the TLS proxy."""
+"""The HTTP surface docs/platform.md promises, direct and through the TLS proxy."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.sandbox.helpers import API_PREFIX
 
 pytestmark = pytest.mark.sandbox
 
-# PLATFORM.md has none of these: the sandbox must not either.
+# docs/platform.md has none of these: the sandbox must not either.
 NOT_PLATFORM_HEADERS = ("X-Response-Time-ms", "X-DB-Queries", "X-DB-Time-ms")
 
 

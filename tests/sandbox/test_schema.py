@@ -1,4 +1,4 @@
-"""The data model's traps, as PLATFORM.md has them (asserted through docker exec psql)."""
+"""The data model's traps, as docs/platform.md has them (asserted through docker exec psql)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Auth and sessions on PLATFORM.md's shapes: login body and token claims, create, answer,
+"""Auth and sessions on docs/platform.md's shapes: login body and token claims, create, answer,
 resume by id, submit (idempotent), owner only, rate limits, and Redis down."""
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The sandbox stand-in of the exam platform's FastAPI backend (see shared/PLATFORM.md)."""
+"""The sandbox stand-in of the exam platform's FastAPI backend (see docs/platform.md)."""

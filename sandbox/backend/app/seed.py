@@ -9,7 +9,7 @@ Idempotent: a second run finds everything present, inserts nothing and exits 0.
   none for the rest, each range with one user (the platform lets a student open a second ACTIVE
   session, so two users of one account would break an invariant): 121-180 the rehearsal's
   load, 181-199 the simulated students, 200 the canary, 201-260 examday's own sandbox tests.
-Every integrity invariant of PLATFORM.md holds on it. Deterministic (seeded from 2026).
+Every integrity invariant of docs/platform.md holds on it. Deterministic (seeded from 2026).
 """
 
 from __future__ import annotations

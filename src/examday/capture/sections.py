@@ -1,6 +1,6 @@
 """The sections of a capture bundle: each reads its sources and returns JSON-ready data.
 
-Done right where capture-metrics.sh was not (PLATFORM.md): pool usage against
+Done right where capture-metrics.sh was not (docs/platform.md): pool usage against
 the backend's real capacity (workers x (pool_size + max_overflow)), slow
 requests by a numeric latency threshold (not a grep for ">500"), errors by
 status class, and every figure as data rather than a text dump.

@@ -1,6 +1,6 @@
 """Database connections of the platform, by who holds them, against the real capacity.
 
-PLATFORM.md: capacity is workers x (pool_size + max_overflow), not the runbook's
+docs/platform.md: capacity is workers x (pool_size + max_overflow), not the runbook's
 "< 20", and it must fit under max_connections. The backend's connections are
 recognised by where they come from (its container's addresses), so the count
 does not depend on an application_name the platform may not set.

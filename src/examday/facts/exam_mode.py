@@ -1,6 +1,6 @@
 """Exam mode, and the freeze-updates flag: what each configured source says, and what it should say.
 
-The real platform (PLATFORM.md) keeps exam mode in the ``system_flags`` table
+The real platform (docs/platform.md) keeps exam mode in the ``system_flags`` table
 (row EXAM_MODE), each worker caching it 10 s; no code reads the EXAM_MODE env var
 any more, though the runbook still sets it. Its admin endpoint reports the mode
 the application runs with (read as the [operator]). Platforms of the runbook's era

@@ -10,7 +10,7 @@ A file opens with comment lines, read here:
     -- not-covered: what the named constraints leave to the query alone
 
 `guaranteed-by` names the schema rules that make the violation impossible on
-the platform PLATFORM.md describes; `not-covered` marks the guarantee partial
+the platform docs/platform.md describes; `not-covered` marks the guarantee partial
 (the CHECK above says nothing about EXPIRED sessions). Operators add an
 invariant by adding a file.
 

@@ -1,7 +1,7 @@
 """Background jobs: the crontab entries that would start one, and the job processes that run.
 
 The real platform's jobs are `python -m app.jobs.run KEY`, started by cron on the host; there is
-no Celery and no scheduler container (PLATFORM.md). "Disable cron jobs" means: no crontab entry,
+no Celery and no scheduler container (docs/platform.md). "Disable cron jobs" means: no crontab entry,
 on the host or in a container, that starts a job, and no such process running. A cron daemon is
 not a job: with no job entry it starts nothing, so it is reported, never counted.
 

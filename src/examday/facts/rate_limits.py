@@ -1,6 +1,6 @@
 """Are the rate limits appropriate for the exam's opening login burst?
 
-The real platform (PLATFORM.md) hard-codes its limits, counted in Redis: login 5/min per IP and
+The real platform (docs/platform.md) hard-codes its limits, counted in Redis: login 5/min per IP and
 10/min per email, signup 3/min per IP, session create and submit 10/min per user; the RL_* env
 settings drive only refresh (60/hour per user). The client IP is the socket's address. So the
 trap is not a setting: it is whom the backend sees a login come from.

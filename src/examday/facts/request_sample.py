@@ -67,7 +67,7 @@ def _request(line: str, settings: LogSettings) -> SampledRequest | None:
     latency = next((event[f] for f in settings.latency_fields if isinstance(event.get(f), (int, float))), None)
     status, request_id = event.get(settings.status_field), event.get(settings.request_id_field)
     if settings.status_field in event and status is None:
-        status = CRASHED  # the handler raised: the client got a 500 (PLATFORM.md)
+        status = CRASHED  # the handler raised: the client got a 500 (docs/platform.md)
     if latency is None or not isinstance(status, int) or not isinstance(request_id, str):
         return None
     return SampledRequest(float(latency), request_id, str(event.get(settings.path_field, ""))[:200], status,

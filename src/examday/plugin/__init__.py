@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "the sandbox; never done on another target without this option)")
     group.addoption("--examday-catalog", action="store_true", dest="examday_catalog",
                     help="print the selected checklist items and exit")
+    group.addoption("--examday-runbook-map", dest="examday_runbook_map", metavar="PATH",
+                    help="write the runbook's sections with their items (docs/runbook.md) to PATH and exit")
 
 
 PHASE_MARKERS = {**PHASE_DESCRIPTIONS, "manual": "satisfied only by an attestation"}
@@ -74,6 +76,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from examday.plugin.fixtures import load_target_config
     from examday.plugin.platform_fixtures import start_prefetch
 
+    if session.config.option.examday_runbook_map:
+        from examday.plugin.catalog import runbook_map
+
+        Path(session.config.option.examday_runbook_map).write_text(runbook_map(selected), encoding="utf-8")
+        session.items.clear()
+        return
     if session.config.option.examday_catalog:
         from examday.plugin.catalog import print_catalog
 

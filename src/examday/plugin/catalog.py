@@ -1,4 +1,5 @@
-"""`examday checklist`: the catalog of items, from the metadata the tests carry."""
+"""`examday checklist`: the catalog of items, from the metadata the tests carry; and docs/runbook.md,
+the runbook's sections with the items that check each, written from the same metadata."""
 
 from __future__ import annotations
 
@@ -37,3 +38,22 @@ def print_catalog(items: list[pytest.Item], selected: str = "") -> None:
     for row in catalog_rows(items, selected):
         table.add_row(*row)
     Console(highlight=False, width=140).print(table)
+
+
+def runbook_map(items: list[pytest.Item]) -> str:
+    """docs/runbook.md: each runbook section (in the runbook's order) with its items and references."""
+    sections: dict[str, list[tuple[str, str, str, str]]] = {}
+    for row in catalog_rows(items):
+        meta = next(meta_of(node) for node in items if meta_of(node) is not None and meta_of(node).id == row[0])
+        refs = ", ".join(f"[{ref.split('#')[-1]}]({ref.removeprefix('docs/')})" for ref in meta.references)
+        sections.setdefault(meta.runbook or "(no runbook section)", []).append((row[0], row[1], row[2], refs))
+    lines = ["# The runbook, item by item", "",
+             "Each section of the exam-day runbook with the examday items that check it, in the runbook's "
+             "order. Written from the items' own metadata by `pytest checks --examday-runbook-map=docs/runbook.md` "
+             "(a test fails when it is stale). What each reference assumes of the platform is in "
+             "[platform.md](platform.md).", ""]
+    for section, rows in sections.items():
+        lines += [f"## {section}", "", "| ID | phase | item | assumes |", "|---|---|---|---|"]
+        lines += [f"| {item_id} | {phase} | {title.replace('|', '/')} | {refs} |" for item_id, phase, title, refs in rows]
+        lines.append("")
+    return "\n".join(lines)

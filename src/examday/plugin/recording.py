@@ -196,7 +196,7 @@ class Recorder:
     def _new_record(self, item: pytest.Item, meta: ItemMeta) -> ItemRecord:
         return ItemRecord(id=meta.id, title=meta.title, runbook=meta.runbook, phases=phases_of(item),
                           nodeid=item.nodeid, outcome="passed", remediation=meta.remediation,
-                          impact=meta.impact.value, manual=meta.manual)
+                          impact=meta.impact.value, manual=meta.manual, references=list(meta.references))
 
     def _message(self, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
         if report.skipped and isinstance(report.longrepr, tuple):

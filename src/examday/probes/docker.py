@@ -138,7 +138,7 @@ class DockerProbe:
     def find(self, name_or_service: str, label: str = COMPOSE_SERVICE_LABEL) -> ContainerObservation | None:
         """A container by exact name, else the one whose `label` equals `name_or_service`.
 
-        Compose project names vary (PLATFORM.md: the folder is `compose`), so a role is found
+        Compose project names vary (docs/platform.md: the folder is `compose`), so a role is found
         by container_name first, then by the compose service label. Several matches of the
         label: the single running one wins; otherwise it is ambiguous and raises BadResponse.
         """

@@ -1,5 +1,5 @@
 """PostgreSQL read through `docker exec ... psql` in its container, for platforms that do not
-publish its port (PLATFORM.md: the real one does not).
+publish its port (docs/platform.md: the real one does not).
 
 The same guarantees as the TCP probe, another way:
 - Read only twice over: `default_transaction_read_only=on` in PGOPTIONS and

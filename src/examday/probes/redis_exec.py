@@ -1,5 +1,5 @@
 """Redis read through `docker exec ... redis-cli` in its container, for platforms that do not
-publish its port (PLATFORM.md: the real one does not).
+publish its port (docs/platform.md: the real one does not).
 
 The same guarantees as the TCP probe, another way:
 - Only allow-listed read commands: checked before anything is sent (redis_reads.py).

@@ -158,6 +158,8 @@ def _item_rows(item: ItemRecord) -> str:
     variant = _variant(item.nodeid)
     title = _e(item.title) + (f" <span class=\"mono\">[{_e(variant)}]</span>" if variant else "")
     runbook = f'<div class="runbook">{_e(item.runbook)}</div>' if item.runbook else ""
+    if item.references:
+        runbook += f'<div class="runbook">see {_e(", ".join(item.references))}</div>'
     outcome = f'<span class="outcome">{_e(item.outcome)}</span>'
     # A skip's reason sits where the evidence would be; failures get a full-width row below.
     reason = (f'<div class="note">{SKIP_LABEL[item.outcome]}: {_e(item.message)}</div>'

@@ -36,6 +36,7 @@ class ItemRecord:
     declaration: dict[str, Any] | None = None  # the target's [[not_applicable]] entry that covered it
     duration_s: float = 0.0
     figures: dict[str, str] = field(default_factory=dict)  # name -> <svg>, shown under the item
+    references: list[str] = field(default_factory=list)  # where the item's assumptions are written (docs/)
 
     @property
     def unattested(self) -> bool:

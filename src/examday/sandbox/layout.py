@@ -16,7 +16,7 @@ IMAGE_PREFIX = "examday-sandbox"
 BASE_IMAGE = f"{IMAGE_PREFIX}/base:bookworm"
 RUNTIME_IMAGE = f"{IMAGE_PREFIX}/runtime:bookworm"
 
-# compose service -> container name (PLATFORM.md's names; the proxy is Caddy here).
+# compose service -> container name (docs/platform.md's names; the proxy is Caddy here).
 CONTAINERS: dict[str, str] = {
     "postgres": "exam_platform_postgres",
     "redis": "exam_platform_redis",

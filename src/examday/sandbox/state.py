@@ -31,7 +31,7 @@ DASHBOARD_BASIC_USER = "ops"
 
 DEFAULT_PLATFORM_ENV = {
     "ENVIRONMENT": "production",
-    # Read by nothing (PLATFORM.md): the runbook's era enabled exam mode here.
+    # Read by nothing (docs/platform.md): the runbook's era enabled exam mode here.
     "EXAM_MODE": "false",
     "REDIS_REQUIRED": "true",
     "RL_REFRESH_PER_HOUR": "60",

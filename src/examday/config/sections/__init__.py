@@ -1,6 +1,6 @@
 """One pydantic model per ``[section]`` of examday.toml, grouped by what they describe.
 
-Defaults describe the platform in PLATFORM.md; every name can be changed, because other teams run
+Defaults describe the platform in docs/platform.md; every name can be changed, because other teams run
 other platforms. The modules: target (the base Section, [target], [exam]), connections (how examday
 reaches the platform), platform (how it behaves), services (what runs around it), people (who
 examday acts as or for).

@@ -20,7 +20,7 @@ from examday.config.types import (
 
 
 class ContainerNames(Section):
-    """Role -> container name. Defaults are PLATFORM.md's names; a role set to nothing is not deployed.
+    """Role -> container name. Defaults are docs/platform.md's names; a role set to nothing is not deployed.
 
     The real platform runs postgres, redis, backend and frontend in containers; its TLS edge
     (Caddy) runs on the host, and it has no job-runner, backup or DNS container. A target

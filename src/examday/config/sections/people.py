@@ -15,7 +15,7 @@ from examday.config.types import ConfigPath, FileInExistingDir, HttpBaseUrl, Non
 
 class StudentFlowConfig(Section):
     """How a student uses the platform's API: the one description the canary and the rehearsal's
-    students share. Defaults are the real platform's shapes (PLATFORM.md, "HTTP surface").
+    students share. Defaults are the real platform's shapes (docs/platform.md, "HTTP surface").
 
     Paths are under ``[api] prefix`` unless they start with "/". In bodies and paths, a value that
     is exactly ``"{name}"`` is replaced by that value with its type (``"{choice}"`` becomes 2);

@@ -105,7 +105,7 @@ class RateLimitPolicy(Section):
 
 
 def _default_rate_limit_policies() -> list[RateLimitPolicy]:
-    return [  # PLATFORM.md, "Auth and rate limits"
+    return [  # docs/platform.md, "Auth and rate limits"
         RateLimitPolicy(route="login", per="ip", limit=5),
         RateLimitPolicy(route="login", per="email", limit=10),
         RateLimitPolicy(route="signup", per="ip", limit=3),
@@ -220,7 +220,7 @@ class JobsConfig(Section):
     """Background jobs: what a job looks like, where crontabs are, where processes are searched.
 
     The real platform's jobs are `python -m app.jobs.run KEY` started by cron on the host; no
-    Celery, no scheduler container (PLATFORM.md). "Disable cron jobs" means: no crontab entry
+    Celery, no scheduler container (docs/platform.md). "Disable cron jobs" means: no crontab entry
     that starts one, and no such process running.
     """
 

@@ -83,7 +83,7 @@ def _container_path(value: str) -> str:
 class BackupConfig(Section):
     """Where the operator's backup job leaves its dumps: a folder on this host, or a path in a container.
 
-    The platform ships no backup job (PLATFORM.md): its docs name `pg_dump -F c` files
+    The platform ships no backup job (docs/platform.md): its docs name `pg_dump -F c` files
     ``backup_YYYYMMDD_HHMMSS.dump`` in a backups folder. With neither ``host_dir`` nor
     ``container`` set, the backup items fail and say where to configure it.
     """

@@ -321,7 +321,7 @@ class LogAnalyzer:
                 latency_ms = value if plain else _milliseconds(value)
                 break
         status = event.get(self._status_field)
-        # Null, not absent: the handler raised and the client got a 500 (PLATFORM.md, Logs).
+        # Null, not absent: the handler raised and the client got a 500 (docs/platform.md, Logs).
         crashed = status is None and self._status_field in event
         if type(status) is not int or not 100 <= status <= 599:
             status = 500 if crashed else _status_code(status)
