@@ -57,11 +57,7 @@ def test_freeze_updates_off(postgres, examday_config, evidence):
 def test_no_background_jobs_running(docker_engine, examday_config, evidence):
     picture = observe_jobs(docker_engine, examday_config)
     evidence.record(**picture.as_evidence(), host_processes_searched=examday_config.jobs.host_processes)
-    runners = [f"{role} ({status})" for role, status in picture.runner_containers.items() if status == "running"]
-    problems = [problem for problem in (
-        picture.processes.jobs_problem(), picture.processes.errors_problem(),
-        f"job-runner containers still running: {', '.join(runners)}" if runners else None,
-        picture.crontabs.entries_problem(), picture.crontabs.unreadable_problem()) if problem]
+    problems = picture.freeze_problems()
     assert not problems, "; ".join(problems)
 
 

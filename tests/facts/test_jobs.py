@@ -232,3 +232,14 @@ def test_a_file_two_paths_reach_is_counted_once() -> None:
     survey = survey_crontabs([CrontabSource(read("ops", "/etc/cron.d", line)),
                               CrontabSource(read("ops", "/etc/cron.d/*", line))], PATTERNS)
     assert len(survey.job_entries) == 1 and survey.files_read == ("ops:/etc/cron.d/exam-platform",)
+
+
+def test_the_freeze_problems_name_a_runner_still_running_and_nothing_when_all_is_quiet():
+    from examday.facts.jobs import JobsPicture
+
+    patterns = [re.compile(p) for p in DEFAULT_JOB_COMMAND_PATTERNS]
+    quiet_crontabs, no_processes = survey_crontabs([], patterns), survey_processes([], patterns)
+    running = JobsPicture(quiet_crontabs, no_processes, {"worker": "running", "beat": "exited"})
+    assert running.runners_problem() == "job-runner containers still running: worker (running)"
+    assert "job-runner containers still running: worker (running)" in running.freeze_problems()
+    assert JobsPicture(quiet_crontabs, no_processes, {"beat": "exited"}).runners_problem() is None

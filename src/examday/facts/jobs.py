@@ -246,6 +246,17 @@ class JobsPicture:
         return {**self.crontabs.as_evidence(), **self.processes.as_evidence(),
                 "job_runner_containers": dict(self.runner_containers)}
 
+    def runners_problem(self) -> str | None:
+        """A job-runner container still running at the freeze, where the platform has one."""
+        running = [f"{role} ({status})" for role, status in self.runner_containers.items() if status == "running"]
+        return f"job-runner containers still running: {', '.join(running)}" if running else None
+
+    def freeze_problems(self) -> list[str]:
+        """FRZ-JOB-01: every reason a job could still run during the exam."""
+        return [problem for problem in (
+            self.processes.jobs_problem(), self.processes.errors_problem(), self.runners_problem(),
+            self.crontabs.entries_problem(), self.crontabs.unreadable_problem()) if problem]
+
 
 def observe_jobs(docker: Any, config: ExamdayConfig, host_processes: bool | None = None) -> JobsPicture:
     """Processes of the searched containers (and this machine), then every crontab that could fire."""
