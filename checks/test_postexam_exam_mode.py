@@ -45,4 +45,3 @@ def test_background_jobs_scheduled_again(docker_engine, examday_config, evidence
         evidence.record(job_runners=runners)
     problems += runner_problems
     assert not problems, "; ".join(problems)
-

@@ -21,6 +21,7 @@ from examday.config import ExamdayConfig
 from examday.facts.live_process import LiveEnvValue, master_env_value
 from examday.text import parse_flag
 
+
 @dataclass(frozen=True)
 class ModeReading:
     enabled: bool | None  # None: this source says nothing

@@ -312,4 +312,3 @@ class Recorder:
     def run_record_verdict(self) -> str:
         strict = bool(self.config.getoption("examday_strict_attestations"))
         return verdict_of(self.items.values(), strict_attestations=strict).value
-
