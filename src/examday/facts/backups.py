@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.ports import DockerReads
 from examday.facts.scratch_database import MARK_SQL, SCRATCH_SQL, SEPARATOR, ScratchReading, parse_scratch_reading
 
 
@@ -55,7 +56,7 @@ def backup_location(config: ExamdayConfig) -> str:
     return f"{container}:{cfg.path}/{cfg.pattern}"
 
 
-def configured_backups(docker: Any, config: ExamdayConfig) -> tuple[str, list[BackupFile]]:
+def configured_backups(docker: DockerReads, config: ExamdayConfig) -> tuple[str, list[BackupFile]]:
     """(where, backups newest first) as [backup] describes them."""
     where = backup_location(config)
     if config.backup.host_dir is not None:
@@ -75,7 +76,7 @@ def list_host_backups(directory: Path, pattern: str) -> list[BackupFile]:
     return sorted(files, key=lambda f: f.modified, reverse=True)
 
 
-def list_backups(docker: Any, container: str, directory: str, pattern: str) -> list[BackupFile]:
+def list_backups(docker: DockerReads, container: str, directory: str, pattern: str) -> list[BackupFile]:
     """Backups matching pattern in directory, newest first."""
     command = (f"find {shlex.quote(directory)} -maxdepth 1 -type f -name {shlex.quote(pattern)} "
                "-printf '%T@ %s %p\\n'")
@@ -89,7 +90,7 @@ def list_backups(docker: Any, container: str, directory: str, pattern: str) -> l
     return sorted(files, key=lambda f: f.modified, reverse=True)
 
 
-def restore_listing(docker: Any, container: str | None, path: str) -> tuple[bool, int, str]:
+def restore_listing(docker: DockerReads, container: str | None, path: str) -> tuple[bool, int, str]:
     """Run `pg_restore --list` on the dump (in its container, or here): (readable, entries, error excerpt)."""
     if container is None:
         exit_code, output = _run_here(["pg_restore", "--list", path], timeout=60)
@@ -111,7 +112,7 @@ def _run_here(argv: list[str], timeout: float, environment: dict[str, str] | Non
     return done.returncode, done.stdout + done.stderr
 
 
-def _run_with_dsn(docker: Any, container: str | None, argv: list[str], scratch_dsn: str,
+def _run_with_dsn(docker: DockerReads, container: str | None, argv: list[str], scratch_dsn: str,
                   timeout: float) -> tuple[int, str]:
     """Run where the dumps are (their container, or this host). The DSN travels in the
     environment, never on a command line that `ps` would show."""
@@ -121,14 +122,14 @@ def _run_with_dsn(docker: Any, container: str | None, argv: list[str], scratch_d
     return result.exit_code, result.output
 
 
-def read_scratch(docker: Any, container: str | None, scratch_dsn: str) -> ScratchReading:
+def read_scratch(docker: DockerReads, container: str | None, scratch_dsn: str) -> ScratchReading:
     """Who the scratch database says it is, how many tables it holds, and its comment (reads only)."""
     argv = ["sh", "-c", 'psql -qAt -F "$1" -d "$SCRATCH_DSN" -c "$2"', "scratch", SEPARATOR, SCRATCH_SQL]
     exit_code, output = _run_with_dsn(docker, container, argv, scratch_dsn, timeout=30)
     return parse_scratch_reading(exit_code, output, scratch_dsn)
 
 
-def restore_into(docker: Any, container: str | None, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
+def restore_into(docker: DockerReads, container: str | None, path: str, scratch_dsn: str) -> tuple[bool, int, str]:
     """Restore the dump into the scratch database (which `scratch_refusal` allowed) and mark it as
     examday's: (succeeded, tables there afterwards, error excerpt without the DSN)."""
     script = ('pg_restore --clean --if-exists --no-owner --exit-on-error -d "$SCRATCH_DSN" "$1" && '
@@ -157,7 +158,7 @@ class BackupReading:
         return self.files[0] if self.files else None
 
 
-def read_backups(docker: Any, config: ExamdayConfig) -> BackupReading:
+def read_backups(docker: DockerReads, config: ExamdayConfig) -> BackupReading:
     where, files = configured_backups(docker, config)
     if not files:
         return BackupReading(where, files, False, 0, "no backup")

@@ -21,6 +21,7 @@ from examday.facts.containers import find_containers
 from examday.facts.exam_mode import read_flag
 from examday.facts.local_state import read_json, state_dir, write_json
 from examday.facts.losses import snapshot_sessions
+from examday.facts.ports import DatabaseReads, DockerReads
 
 COUNTS_SQL = {
     "sessions": "SELECT count(*) FROM test_sessions",
@@ -61,7 +62,7 @@ class Baseline:
         return evidence
 
 
-def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
+def take_baseline(docker: DockerReads, postgres: DatabaseReads, compose: dict[str, Any] | None,
                   config: ExamdayConfig) -> Baseline:
     """The freeze baseline: the configuration, and the data that must not shrink (every session's answers)."""
     baseline = configuration_now(docker, postgres, compose, config)
@@ -71,7 +72,7 @@ def take_baseline(docker: Any, postgres: Any, compose: dict[str, Any] | None,
     return baseline
 
 
-def configuration_now(docker: Any, postgres: Any, compose: dict[str, Any] | None,
+def configuration_now(docker: DockerReads, postgres: DatabaseReads, compose: dict[str, Any] | None,
                       config: ExamdayConfig) -> Baseline:
     """What `drift` compares (images, env, compose, migration, flags), without the data: a watch
     round reads two small rows from the database, whatever the size of the exam."""
@@ -119,7 +120,7 @@ def drift(baseline: Baseline, now: Baseline) -> list[str]:
     return changes
 
 
-def flag_states(postgres: Any, config: ExamdayConfig) -> dict[str, dict[str, Any]]:
+def flag_states(postgres: DatabaseReads, config: ExamdayConfig) -> dict[str, dict[str, Any]]:
     """The exam's flag rows as they stand: value, when and by whom they were last set."""
     cfg = config.exam_mode
     keys = [key for key in (cfg.flag_key, cfg.freeze_updates_key) if key]
@@ -152,7 +153,7 @@ def _flag_word(state: dict[str, Any]) -> str:
     return "no row" if not state["exists"] else str(state["value"]).lower()
 
 
-def current_counts(postgres: Any) -> dict[str, int]:
+def current_counts(postgres: DatabaseReads) -> dict[str, int]:
     return {name: int(postgres.scalar(sql)) for name, sql in COUNTS_SQL.items()}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.ports import DatabaseReads, DockerReads
 from examday.facts.processes import count_serving_processes
 
 
@@ -77,7 +78,7 @@ class BackendCapacity:
                 "allowed_with_headroom": a.allowed, "margin": a.margin}
 
 
-def backend_capacity(docker: Any, postgres: Any, config: ExamdayConfig) -> BackendCapacity:
+def backend_capacity(docker: DockerReads, postgres: DatabaseReads, config: ExamdayConfig) -> BackendCapacity:
     backend = config.docker.containers.backend
     workers = count_serving_processes(docker.processes(backend))
     env = docker.container(backend).env

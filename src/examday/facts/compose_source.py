@@ -8,9 +8,8 @@ when `[docker] compose_files` is unset, examday asks the backend container.
 
 from __future__ import annotations
 
-from typing import Any
-
 from examday.config import ExamdayConfig
+from examday.facts.ports import DockerReads
 from examday.probes.compose import ComposeSource, compose_source_from_labels
 
 
@@ -18,7 +17,7 @@ class ComposeFilesUnknown(LookupError):
     """Neither configured nor found on this host; the message says what to set."""
 
 
-def compose_source(docker: Any, config: ExamdayConfig) -> ComposeSource:
+def compose_source(docker: DockerReads, config: ExamdayConfig) -> ComposeSource:
     cfg = config.docker
     if cfg.compose_files:
         return ComposeSource(tuple(cfg.compose_files), cfg.compose_project_dir, tuple(cfg.compose_env_files),

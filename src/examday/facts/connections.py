@@ -13,6 +13,7 @@ from typing import Any
 
 from examday.config import ExamdayConfig
 from examday.facts.capacity import BackendCapacity, backend_capacity
+from examday.facts.ports import DatabaseReads, DockerReads
 
 BY_SOURCE = ("SELECT coalesce(application_name, ''), coalesce(state, ''), host(client_addr), count(*)"
              " FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() GROUP BY 1, 2, 3")
@@ -35,7 +36,7 @@ class ConnectionUse:
                 **self.capacity.as_evidence()}
 
 
-def connection_use(docker: Any, postgres: Any, config: ExamdayConfig) -> ConnectionUse:
+def connection_use(docker: DockerReads, postgres: DatabaseReads, config: ExamdayConfig) -> ConnectionUse:
     backend_ips = set(docker.container(config.docker.containers.backend).ip_addresses)
     rows = postgres.query(BY_SOURCE, (config.postgres.dbname,)).rows
     breakdown = [{"application": app or "(none)", "state": state or "(unknown)",

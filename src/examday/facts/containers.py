@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from examday.config import ExamdayConfig
+from examday.facts.ports import DockerReads
 from examday.probes.docker_observations import ContainerObservation
 
 # compose's shipping drivers and rotating local drivers count as "logs handled".
@@ -12,7 +11,7 @@ SHIPPING_DRIVERS = {"syslog", "journald", "gelf", "fluentd", "awslogs", "splunk"
                     "logentries", "etwlogs"}
 
 
-def find_containers(docker: Any, config: ExamdayConfig) -> dict[str, ContainerObservation | None]:
+def find_containers(docker: DockerReads, config: ExamdayConfig) -> dict[str, ContainerObservation | None]:
     """role -> the container (by name, else by compose service label), None when absent."""
     return {role: docker.find(name, config.docker.service_label)
             for role, name in config.docker.containers.by_role().items()}

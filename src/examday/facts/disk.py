@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.ports import DatabaseReads, DockerReads
 from examday.probes.errors import BadResponse
 
 KIB_PER_GIB = 1024 * 1024
@@ -37,7 +38,7 @@ def parse_df(path: str, output: str) -> VolumeSpace:
     return VolumeSpace(path, int(fields[1]), int(fields[3]))
 
 
-def database_volume(docker: Any, postgres: Any, config: ExamdayConfig) -> VolumeSpace:
+def database_volume(docker: DockerReads, postgres: DatabaseReads, config: ExamdayConfig) -> VolumeSpace:
     """Space on the volume that holds PostgreSQL's data directory."""
     data_dir = postgres.setting("data_directory")
     result = docker.exec(config.docker.containers.postgres, ["df", "-P", "-k", data_dir], timeout=10)

@@ -19,6 +19,7 @@ from psycopg import sql
 
 from examday.config import ExamdayConfig
 from examday.facts.live_process import LiveEnvValue, master_env_value
+from examday.facts.ports import DatabaseReads, DockerReads
 from examday.text import parse_flag
 
 
@@ -51,7 +52,7 @@ class FlagRow:
                 "updated_by": self.updated_by, "reason": self.reason}
 
 
-def read_flag(postgres: Any, table: str, key: str) -> FlagRow:
+def read_flag(postgres: DatabaseReads, table: str, key: str) -> FlagRow:
     """One row of the flags table, read-only; missing table or row is said, not guessed."""
     if postgres.scalar("SELECT to_regclass(%s)::text", (table,)) is None:
         return FlagRow(key, exists=False)
@@ -119,7 +120,7 @@ class ExamModeView:
         return found
 
 
-def observe_exam_mode(docker: Any, postgres: Any, report: Any | None, compose_env: dict[str, str] | None,
+def observe_exam_mode(docker: DockerReads, postgres: DatabaseReads, report: Any | None, compose_env: dict[str, str] | None,
                       backend: str, config: ExamdayConfig) -> ExamModeView:
     """Read every configured source. ``report`` is a callable giving the application's own report."""
     cfg = config.exam_mode

@@ -19,6 +19,7 @@ from typing import Any
 from examday.config import ExamdayConfig
 from examday.facts.containers import find_containers
 from examday.facts.cron_lines import DAEMON_CRONTABS, CronEntry, CrontabSource, CrontabSurvey, survey_crontabs
+from examday.facts.ports import DockerReads
 from examday.facts.processes import ProcessLike, is_cron_daemon, is_job_process, supercronic_crontabs
 from examday.probes import compose as compose_config
 from examday.probes.crontab import CrontabRead, read_container_crontabs, read_host_crontabs
@@ -146,7 +147,7 @@ def searched_roles(config: ExamdayConfig) -> list[str]:
     return list(config.jobs.containers) if config.jobs.containers is not None else list(names.by_role())
 
 
-def list_processes(docker: Any, config: ExamdayConfig, roles: Sequence[str],
+def list_processes(docker: DockerReads, config: ExamdayConfig, roles: Sequence[str],
                    host: bool = False) -> list[ProcessListing]:
     """The processes of each role's container (and of this machine when asked)."""
     listings = []
@@ -183,7 +184,7 @@ def list_processes(docker: Any, config: ExamdayConfig, roles: Sequence[str],
     return listings
 
 
-def read_crontabs(docker: Any, config: ExamdayConfig,
+def read_crontabs(docker: DockerReads, config: ExamdayConfig,
                   daemons: Iterable[FoundProcess] = ()) -> list[CrontabSource]:
     """Every [jobs] crontabs location; and where a cron daemon was seen running in a container,
     every place that daemon reads too, whether [jobs] names it or not (its entries fire all the same)."""
@@ -258,7 +259,7 @@ class JobsPicture:
             self.crontabs.entries_problem(), self.crontabs.unreadable_problem()) if problem]
 
 
-def observe_jobs(docker: Any, config: ExamdayConfig, host_processes: bool | None = None) -> JobsPicture:
+def observe_jobs(docker: DockerReads, config: ExamdayConfig, host_processes: bool | None = None) -> JobsPicture:
     """Processes of the searched containers (and this machine), then every crontab that could fire."""
     patterns = job_patterns(config)
     host = config.jobs.host_processes if host_processes is None else host_processes
@@ -267,7 +268,7 @@ def observe_jobs(docker: Any, config: ExamdayConfig, host_processes: bool | None
     return JobsPicture(crontabs, processes, runner_statuses(docker, config))
 
 
-def runner_statuses(docker: Any, config: ExamdayConfig) -> dict[str, str]:
+def runner_statuses(docker: DockerReads, config: ExamdayConfig) -> dict[str, str]:
     """role -> "running", "exited", ... or "missing", for each configured job-runner role."""
     statuses = {}
     for role in config.platform.job_runner_roles:
@@ -277,7 +278,7 @@ def runner_statuses(docker: Any, config: ExamdayConfig) -> dict[str, str]:
     return statuses
 
 
-def job_runners_after_exam(docker: Any, config: ExamdayConfig) -> tuple[dict[str, Any], list[str]]:
+def job_runners_after_exam(docker: DockerReads, config: ExamdayConfig) -> tuple[dict[str, Any], list[str]]:
     """On a platform with job-runner containers ([platform] job_runner_roles; the real one has none):
     each runner's state as evidence, and the problems: a runner not running, or its schedule switch
     ([platform] scheduled_jobs_env) false. Nothing when the platform has no runner."""

@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from examday.facts.ports import DockerReads
+
 _SCRIPT = r"""
 for d in /proc/[0-9]*; do
   cmd=$(tr '\0' ' ' 2>/dev/null < "$d/cmdline") || continue
@@ -37,7 +39,7 @@ class LiveEnvValue:
         return {"master_pid": self.master_pid, "value": self.value}
 
 
-def master_env_value(docker: Any, container: str, key: str) -> LiveEnvValue:
+def master_env_value(docker: DockerReads, container: str, key: str) -> LiveEnvValue:
     """`key` as the web server's master process sees it (value must be on the allow-list to show)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise ValueError(f"not an environment variable name: {key!r}")

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from examday.config import ExamdayConfig
 from examday.facts.log_analysis import OTHER_ROUTES, LogSettings, LogSummary, RouteLatency, analyze_lines
+from examday.facts.ports import DockerReads
 
 PREFIX_PLACEHOLDER = "{prefix}"
 _UNTARGETED_SHOWN = 15
@@ -20,7 +21,7 @@ def log_container(config: ExamdayConfig) -> str:
     return getattr(config.docker.containers, role, None) or role
 
 
-def recent_log_summary(docker: Any, config: ExamdayConfig, minutes: float | None = None) -> LogSummary:
+def recent_log_summary(docker: DockerReads, config: ExamdayConfig, minutes: float | None = None) -> LogSummary:
     """Analyse the backend's log lines of the last `minutes` (default: logs.window_minutes)."""
     window = minutes if minutes is not None else config.logs.window_minutes
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=window)
@@ -28,7 +29,7 @@ def recent_log_summary(docker: Any, config: ExamdayConfig, minutes: float | None
     return analyze_lines(lines, LogSettings.from_config(config.logs), since=since)
 
 
-def request_id_logged(docker: Any, config: ExamdayConfig, request_id: str, since: dt.datetime,
+def request_id_logged(docker: DockerReads, config: ExamdayConfig, request_id: str, since: dt.datetime,
                       wait_seconds: float = 10.0) -> float | None:
     """Seconds until a log line carrying request_id appeared (None if not within wait_seconds)."""
     started = time.monotonic()
@@ -41,7 +42,7 @@ def request_id_logged(docker: Any, config: ExamdayConfig, request_id: str, since
         time.sleep(0.1)  # the line is usually there within a few milliseconds
 
 
-def _lines_since(docker: Any, config: ExamdayConfig, since: dt.datetime) -> Iterator[str]:
+def _lines_since(docker: DockerReads, config: ExamdayConfig, since: dt.datetime) -> Iterator[str]:
     return docker.logs(log_container(config), since=since - dt.timedelta(seconds=1))
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from examday.config import ExamdayConfig
 from examday.config.sections import ProxyConfig
 from examday.facts import traefik, traefik_access_log
+from examday.facts.ports import DockerReads
 from examday.probes import traefik as traefik_probe
 from examday.probes.errors import BadResponse
 from examday.probes.http import HttpProbe
@@ -131,7 +132,7 @@ def _access_log_lines(docker: traefik_probe.ContainerLogs, config: ExamdayConfig
 # --- any proxy: error lines in its container's log ----------------------------------------------
 
 
-def proxy_log_errors(docker: Any, config: ExamdayConfig, since: dt.datetime) -> list[str]:
+def proxy_log_errors(docker: DockerReads, config: ExamdayConfig, since: dt.datetime) -> list[str]:
     """The proxy container's error lines since `since`, each cut to 200 characters.
 
     Empty when the proxy has no container (the current platform's host Caddy logs elsewhere).
@@ -142,7 +143,7 @@ def proxy_log_errors(docker: Any, config: ExamdayConfig, since: dt.datetime) -> 
     return [line[:200] for line in docker.logs(container, since=since) if ERROR_LINE.search(line)]
 
 
-def _log_errors(docker: Any, config: ExamdayConfig) -> RouteHealth:
+def _log_errors(docker: DockerReads, config: ExamdayConfig) -> RouteHealth:
     window = config.proxy.log_window_minutes
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=window)
     lines = errors = 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.ports import DockerReads
 from examday.text import parse_flag
 from examday.facts.uvicorn_trust import ProxyTrust, effective_trust, parse_uvicorn_argv
 from examday.facts.processes import ProcessLike, uvicorn_trees
@@ -189,7 +190,7 @@ def server_command(processes: Sequence[ProcessLike]) -> str:
     return roots[0].cmdline if roots else ""
 
 
-def proxy_source(docker: Any, config: ExamdayConfig) -> ProxySource:
+def proxy_source(docker: DockerReads, config: ExamdayConfig) -> ProxySource:
     """Where the backend sees the proxy connect from: configured, else read from Docker."""
     if config.platform.proxy_addresses:
         return ProxySource(tuple(config.platform.proxy_addresses), "configured ([platform] proxy_addresses)")
@@ -212,7 +213,7 @@ def proxy_source(docker: Any, config: ExamdayConfig) -> ProxySource:
     return ProxySource((), "unknown (the backend's network has no gateway)")
 
 
-def _networks(docker: Any, name: str | None) -> dict[str, tuple[str, str]] | None:
+def _networks(docker: DockerReads, name: str | None) -> dict[str, tuple[str, str]] | None:
     """network -> (address, gateway) of a container. The docker probe's observation carries
     addresses but no gateways, so this reads the engine's inspect output; None when it cannot."""
     if not name:
@@ -240,7 +241,7 @@ def login_burst(config: ExamdayConfig) -> LoginBurst | None:
     return LoginBurst(exam.expected_students, exam.login_window_minutes, exam.students_per_address)
 
 
-def observe_login_limits(docker: Any, config: ExamdayConfig) -> RateLimitJudgement:
+def observe_login_limits(docker: DockerReads, config: ExamdayConfig) -> RateLimitJudgement:
     backend = config.docker.containers.backend
     if backend is None:
         raise ValueError("no backend container is configured")

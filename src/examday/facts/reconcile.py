@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from examday.facts.ports import DatabaseReads
+
 STORED_SQL = ("SELECT session_id::text, question_id::text, selected_index FROM session_answers "
               "WHERE session_id = ANY(%s::uuid[])")
 SHOWN = 20
@@ -28,7 +30,7 @@ class Reconciliation:
                 "first_missing": self.missing}
 
 
-def reconcile(postgres: Any, ledger: Any) -> Reconciliation:
+def reconcile(postgres: DatabaseReads, ledger: Any) -> Reconciliation:
     sessions = sorted({session_id for session_id, _question in ledger.acknowledged})
     if not sessions:
         return Reconciliation(0)

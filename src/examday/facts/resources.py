@@ -7,17 +7,18 @@ from typing import Any
 
 from examday.config import ExamdayConfig
 from examday.facts.containers import find_containers
+from examday.facts.ports import DockerReads
 from examday.probes.docker_observations import ResourceObservation
 
 
-def sample_resources(docker: Any, containers: list[str]) -> dict[str, ResourceObservation]:
+def sample_resources(docker: DockerReads, containers: list[str]) -> dict[str, ResourceObservation]:
     """One stats sample per container. The engine needs about a second per sample (it
     measures CPU between two reads), so they are taken in parallel, not one by one."""
     with ThreadPoolExecutor(max_workers=max(1, len(containers))) as pool:
         return dict(zip(containers, pool.map(docker.stats, containers)))
 
 
-def sample_running_containers(docker: Any, config: ExamdayConfig) -> dict[str, ResourceObservation]:
+def sample_running_containers(docker: DockerReads, config: ExamdayConfig) -> dict[str, ResourceObservation]:
     """One CPU/memory sample of each of the target's containers that is running (a stopped one has none)."""
     running = [c.name for c in find_containers(docker, config).values() if c is not None and c.is_running]
     return sample_resources(docker, running)

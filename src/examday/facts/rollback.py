@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from examday.facts.ports import DockerReads
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ def repository_of(image_ref: str) -> str:
     return ref.rsplit(":", 1)[0] if ":" in last else ref
 
 
-def rollback_candidate(docker: Any, container_name: str) -> RollbackCandidate:
+def rollback_candidate(docker: DockerReads, container_name: str) -> RollbackCandidate:
     container = docker.container(container_name)
     images = docker.images_for_repository(repository_of(container.image))
     others = [(info.tags[0] if info.tags else info.id[:19]) for info in images if info.id != container.image_id]

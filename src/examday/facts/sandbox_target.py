@@ -9,9 +9,9 @@ test alert to the on-call receiver).
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
+from examday.facts.ports import DockerReads
 from examday.probes.compose import PROJECT_LABEL
 from examday.probes.docker import COMPOSE_SERVICE_LABEL
 from examday.sandbox.layout import PROJECT_NAME
@@ -20,7 +20,7 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 LOOPBACK_BINDINGS = {"127.0.0.1", "0.0.0.0", "::", ""}
 
 
-def served_by_the_sandbox(docker: Any, url: str, service: str) -> bool:
+def served_by_the_sandbox(docker: DockerReads, url: str, service: str) -> bool:
     """True when `url` reaches the sandbox's own `service` container, published on this machine."""
     parts = urlsplit(url)
     if parts.hostname not in LOOPBACK_NAMES:

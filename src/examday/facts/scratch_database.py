@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from examday.facts.ports import DatabaseReads
+
 SCRATCH_MARK = "examday restore scratch"
 SEPARATOR = "\x1f"  # psql's field separator here: no database name or comment holds it
 
@@ -48,7 +50,7 @@ class ScratchReading:
                 "scratch_marked": self.comment == SCRATCH_MARK}
 
 
-def target_identity(postgres: Any) -> DatabaseIdentity:
+def target_identity(postgres: DatabaseReads) -> DatabaseIdentity:
     name, started = postgres.query(IDENTITY_SQL).rows[0]
     return DatabaseIdentity(str(name), str(started))
 
