@@ -49,28 +49,26 @@ def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     return Path(os.path.normpath(path))
 
 
-def _existing_file(value: Path, info: ValidationInfo) -> Path:
+def _existing(value: Path, info: ValidationInfo, kind: str) -> Path:
+    """The path, resolved from the config file's folder, when a ``kind`` ("file" or "folder") is there."""
     path = _resolve_path(value, info)
-    if _files_checked(info) and not path.is_file():
+    exists = path.is_file() if kind == "file" else path.is_dir()
+    if _files_checked(info) and not exists:
         raise invalid(
-            "an existing file",
+            f"an existing {kind}",
             "Create it or fix the path (a relative path is read from the config file's folder).",
-            problem="no file at {path}",
+            problem=f"no {kind} at {{path}}",
             path=str(path),
         )
     return path
+
+
+def _existing_file(value: Path, info: ValidationInfo) -> Path:
+    return _existing(value, info, "file")
 
 
 def _existing_dir(value: Path, info: ValidationInfo) -> Path:
-    path = _resolve_path(value, info)
-    if _files_checked(info) and not path.is_dir():
-        raise invalid(
-            "an existing folder",
-            "Create it or fix the path (a relative path is read from the config file's folder).",
-            problem="no folder at {path}",
-            path=str(path),
-        )
-    return path
+    return _existing(value, info, "folder")
 
 
 def _file_in_existing_dir(value: Path, info: ValidationInfo) -> Path:
