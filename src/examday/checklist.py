@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, NoReturn, TypeVar
 
-import pytest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +75,8 @@ def item(
     meta = ItemMeta(item_id, title, remediation, runbook, Impact(impact), manual, tuple(references))
 
     def decorate(test: F) -> F:
+        import pytest  # here, not at the top: the config reads this module's vocabulary without pytest
+
         marked = pytest.mark.examday_item(meta)(test)
         return pytest.mark.manual(marked) if manual else marked
 
@@ -88,6 +89,8 @@ NOT_APPLICABLE = "not applicable: "  # the skip reason's prefix the record reads
 def not_applicable(reason: str) -> NoReturn:
     """End the item as not applicable, for a reason the target declares (a role it does not deploy,
     an exam that is not live). Any other skip is "not checked", and makes the run INCOMPLETE."""
+    import pytest
+
     pytest.skip(f"{NOT_APPLICABLE}{reason}")
 
 

@@ -7,8 +7,10 @@ change (tuples and a frozenset: read once per line on the hot path).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from examday.config import LogsConfig
+if TYPE_CHECKING:  # the config (pydantic models, 0.3 s and 20 MiB to import) only when one is read
+    from examday.config import LogsConfig
 
 TOP_N = 10  # slow routes, slow statements and slowest queries kept for the evidence
 
@@ -38,7 +40,10 @@ class LogSettings:
     @classmethod
     def from_config(cls, logs: LogsConfig | None = None) -> LogSettings:
         """From the target's `[logs]`; without one, from its defaults."""
-        logs = logs if logs is not None else LogsConfig()
+        if logs is None:
+            from examday.config import LogsConfig
+
+            logs = LogsConfig()
         return cls(
             latency_fields=tuple(logs.latency_fields),
             status_field=logs.status_field,
