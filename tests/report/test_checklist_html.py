@@ -65,3 +65,9 @@ def test_verdict_and_sign_off_block():
 
 def test_no_exam_configured_is_said_plainly():
     assert "no exam configured" in rendered(item("PRE-INF-01"), exam=None)
+
+
+def test_an_items_references_are_shown_under_its_runbook_section():
+    page = rendered(item("PRE-CAP-01", references=["docs/platform.md#processes-and-the-connection-pool"]))
+    assert "see docs/platform.md#processes-and-the-connection-pool" in page
+    assert "see " not in rendered(item("PRE-CAP-01"))

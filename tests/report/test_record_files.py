@@ -20,7 +20,8 @@ ITEMS = f"""
     def test_ok(evidence):
         evidence.record(services={{"backend": ["running", "healthy"]}}, checked=3)
 
-    @item("FRZ-CFG-02", "Limits set", remediation="set the limits", impact=Impact.HIGH)
+    @item("FRZ-CFG-02", "Limits set", remediation="set the limits", impact=Impact.HIGH,
+          references=("docs/platform.md#containers-and-deployment",))
     @pytest.mark.freeze
     def test_leaky(evidence):
         print("connecting to postgresql://exam_user:{PLANTED['dsn']}@db/exam")
@@ -83,6 +84,7 @@ def test_results_json_lists_every_item_with_outcome_evidence_and_remediation(rec
     assert outcomes == {"FRZ-INF-01": "passed", "FRZ-CFG-02": "failed", "FRZ-CFG-03": "skipped"}
     [leaky] = [i for i in results["items"] if i["id"] == "FRZ-CFG-02"]
     assert leaky["remediation"] == "set the limits" and leaky["impact"] == "high"
+    assert leaky["references"] == ["docs/platform.md#containers-and-deployment"]
     assert leaky["evidence"]["dsn"] == "postgresql://exam_user:[redacted]@db/exam"
     subjects = {s["name"]: s["digest"]["sha256"] for s in results["statement"]["subject"]}
     assert set(subjects) == {"checklist.html", "junit.xml", "pytest-report.html"}
