@@ -42,11 +42,12 @@ def print_catalog(items: list[pytest.Item], selected: str = "") -> None:
 
 def runbook_map(items: list[pytest.Item]) -> str:
     """docs/runbook.md: each runbook section (in the runbook's order) with its items and references."""
+    metas = {meta.id: meta for node in items if (meta := meta_of(node)) is not None}
     sections: dict[str, list[tuple[str, str, str, str]]] = {}
-    for row in catalog_rows(items):
-        meta = next(meta_of(node) for node in items if meta_of(node) is not None and meta_of(node).id == row[0])
+    for item_id, phase, title, _kind, _impact in catalog_rows(items):
+        meta = metas[item_id]
         refs = ", ".join(f"[{ref.split('#')[-1]}]({ref.removeprefix('docs/')})" for ref in meta.references)
-        sections.setdefault(meta.runbook or "(no runbook section)", []).append((row[0], row[1], row[2], refs))
+        sections.setdefault(meta.runbook or "(no runbook section)", []).append((item_id, phase, title, refs))
     lines = ["# The runbook, item by item", "",
              "Each section of the exam-day runbook with the examday items that check it, in the runbook's "
              "order. Written from the items' own metadata by `pytest checks --examday-runbook-map=docs/runbook.md` "

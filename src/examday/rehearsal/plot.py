@@ -1,6 +1,6 @@
 """Latency over time as inline SVG: p50 and p95 of each second's requests, fault windows shaded.
 
-Drawn by the watch's chart code (examday.rendering.svg), so a rehearsal record and
+Drawn by the chart code every page shares (examday.rendering.svg), so a rehearsal record and
 the trend page look alike; this module only adds the shaded windows. A point
 is placed at the second the requests were *scheduled* in, so a stall shows
 where it happened, not when the backlog drained.
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from examday.rendering.page import escape
 
 from examday.rehearsal.results import LoadResult
-from examday.rendering.scales import milliseconds
-from examday.rendering.scales import Scale, time_label
+from examday.rendering.scales import Scale, milliseconds, time_label
 from examday.rendering.svg import BOTTOM, HEIGHT, TOP, Chart, Series, chart_scales, render_chart
 
 FAULT_COLOUR = "#f9a825"
