@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from examday.facts.log_analysis.error_log import ErrorSample
 from examday.facts.log_analysis.limits import _EVIDENCE_ROUTES
 
 
@@ -71,6 +72,10 @@ class LogSummary:
     since: datetime | None
     slow_ms: float
     very_slow_ms: float
+    server_error_samples: list[ErrorSample]  # the latest 5xx (crashed included), with request IDs
+    error_lines: int  # events at level error/critical, uvicorn's ERROR lines (within other/non-JSON)
+    tracebacks: int  # first lines of tracebacks (within non-JSON)
+    error_line_samples: list[ErrorSample]  # the latest of both
 
     @property
     def server_errors(self) -> int:
@@ -106,5 +111,7 @@ class LogSummary:
             "outside_window": self.outside_window,
             "other_lines": self.other_lines,
             "skipped": dict(self.skipped),
+            "error_lines": self.error_lines,
+            "tracebacks": self.tracebacks,
             "since": None if self.since is None else self.since.isoformat(),
         }
