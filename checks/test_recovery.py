@@ -13,11 +13,12 @@ from dataclasses import asdict
 
 import pytest
 
-from examday.checklist import item
+from examday.checklist import deployed, item
 from examday.facts.canary import (
     SessionLost, canary_student, load_memory, lost_session_problem, run_canary, save_memory,
 )
 from examday.facts.health import health_problem
+from examday.facts.logged_errors import logged_errors_since, since_recovery
 from examday.facts.logs import request_id_logged
 from examday.facts.metrics import counted_for, parse_counters, scrape_text
 
@@ -103,3 +104,20 @@ def test_metrics_count_a_request_of_ours(api, backend_metrics, examday_config, e
     assert samples > 0, f"{where} answered without a single metric sample"
     assert found > 0, (f"none of {scrapes} scrapes of {where} counted our {TRACE_REQUESTS} requests to {marker_path}: "
                        "the metrics do not count requests")
+
+
+@item("REC-OBS-03", "Observability: no errors in the backend's logs since the incident",
+      runbook=f"{RUNBOOK} / Observability",
+      remediation="Read the samples' request IDs in the backend's log (`docker logs <backend> --since <time>`); "
+                  "a 5xx or a traceback after recovery means it is not over. Give --recovered-at when the "
+                  "incident ended later than the last restart.",
+      references=("docs/platform.md#logs",))
+def test_no_errors_logged_since_the_incident(docker_engine, examday_config, recovered_at, evidence):
+    backend = docker_engine.container(deployed(examday_config, "backend"))
+    since = since_recovery(docker_engine, examday_config, recovered_at)
+    evidence.record(**since.as_evidence(), backend_status=backend.status)
+    assert backend.is_running, (f"{backend.name} is {backend.status}: its logs since {since.as_evidence()['since']} "
+                                "cannot show that it recovered")
+    errors = logged_errors_since(docker_engine, examday_config, since)
+    evidence.record(**errors.as_evidence())
+    assert not errors.found, errors.problem()

@@ -37,7 +37,7 @@ NEEDS_DOCKER = {
     "PRE-CFG-05", "PRE-CFG-06", "PRE-MON-01", "PRE-MON-02", "PRE-CAP-01", "PRE-CAP-02", "PRE-CAP-03",
     "FRZ-MOD-01", "FRZ-JOB-01", "FRZ-SYS-01", "FRZ-SYS-02", "FRZ-SYS-04",
     "DUR-LAT-01", "DUR-LAT-02", "DUR-LAT-03", "DUR-ERR-01", "DUR-SYS-01", "DUR-SYS-02", "DUR-DRF-01",
-    "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01",
+    "POST-MOD-01", "POST-JOB-01", "POST-MET-01", "REC-OBS-01", "REC-OBS-03",
     "PRE-MON-07",  # whether the Alertmanager is the sandbox's own is read from its containers
 } | NEEDS_POSTGRES | NEEDS_REDIS
 NEEDS_API = {  # through the TLS edge: health, ready, the canary, metrics (the exam-mode report is not read here)

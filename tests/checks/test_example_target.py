@@ -120,7 +120,7 @@ def test_the_example_target_runs_freeze_during_recovery_and_postexam(sandbox, tm
     assert failed_ids(run) == set(), run.stdout[-4000:]
     # the log analyser read the platform's request.end lines (routes under the backend's /v1)
     assert {"DUR-LAT-01", "DUR-ERR-01", "DUR-LAT-02", "DUR-LAT-03", "DUR-RED-01", "DUR-DRF-01",
-            "REC-HLT-01", "REC-OBS-02", "REC-SES-01"} <= run.ids_with("passed")
+            "REC-HLT-01", "REC-OBS-02", "REC-OBS-03", "REC-SES-01"} <= run.ids_with("passed")
     assert failed_ids(post) == set(), post.stdout[-4000:]
     # exam mode back off in the flag row, the job lines active again, no answer lost since the freeze
     assert {"POST-MOD-01", "POST-JOB-01", "POST-INT-01", "POST-INT-02"} <= post.ids_with("passed")

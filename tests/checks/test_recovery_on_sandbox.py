@@ -3,7 +3,9 @@ while the backend is down. The canary student must find its earlier answers afte
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,8 @@ from tests.checks.runner import (CANARY_MEMORY, ChecklistRun, checklist, failed_
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
-RECOVERY_ITEMS = {"REC-HLT-01", "POST-INT-01", "POST-INT-02", "REC-SES-01", "REC-OBS-01", "REC-OBS-02"}
+RECOVERY_ITEMS = {"REC-HLT-01", "POST-INT-01", "POST-INT-02", "REC-SES-01", "REC-OBS-01", "REC-OBS-02", "REC-OBS-03"}
+LOG_ITEM = ("-k", "no_errors_logged")  # REC-OBS-03 alone
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +70,8 @@ def test_the_platforms_broken_session_paths_fail_the_canary_naming_the_500(exam_
     finally:
         clear(exam_running, "sessions-500")
         CANARY_MEMORY.write_bytes(kept)  # no session was made: the kept one is still the canary's
-    fails_exactly(run, {"REC-SES-01": "HTTP 500"})
+    # the canary's own request crashed, and the backend's log shows it
+    fails_exactly(run, {"REC-SES-01": "HTTP 500", "REC-OBS-03": "POST /v1/sessions -> null (crashed)"})
 
 
 def hand_in_as_canary(session_id: str, tmp_path: Path) -> None:
@@ -110,7 +114,41 @@ def test_recovery_fails_clearly_while_the_backend_is_down(exam_running, tmp_path
         exam_running.compose.start("backend")
         exam_running.wait_healthy(exam_running.platform(), services=("backend",))
     assert run.exit_code == 1
-    assert failed_ids(run) == {"REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02"}, run.stdout[-3000:]
+    assert failed_ids(run) == {"REC-HLT-01", "REC-SES-01", "REC-OBS-01", "REC-OBS-02", "REC-OBS-03"}, run.stdout[-3000:]
     fails_for(run, "REC-HLT-01", "/health answered 502")
+    fails_for(run, "REC-OBS-03", "exam_platform_backend is exited")
     # the database is up: integrity is still checked, and holds
     assert {"POST-INT-01", "POST-INT-02"} <= run.ids_with("passed")
+
+
+def crash_some_requests(tmp_path: Path, count: int = 100) -> list[int]:
+    """Requests to a session route, which the handler-crashes fault makes raise about one in ten times
+    (0.9^100: all 100 pass by chance once in 38,000 runs)."""
+    api = api_probe(load_config(sandbox_config(tmp_path / "requests")))
+    try:
+        path = api.url_for(f"sessions/{uuid.uuid4()}").path
+        return [api.get(path).status for _ in range(count)]
+    finally:
+        api.close()
+
+
+def test_crashes_since_the_restart_fail_the_log_item_and_a_later_recovered_at_passes(exam_running, tmp_path,
+                                                                                      baseline_dir):
+    inject(exam_running, "handler-crashes")  # recreates the backend: a restart, then crashes after it
+    try:
+        statuses = crash_some_requests(tmp_path)
+        time.sleep(1)
+        after = dt.datetime.now(dt.timezone.utc)
+        time.sleep(1)
+        crashed = checklist("recovery", tmp_path / "crashed", baseline_dir, 1.0, *LOG_ITEM)
+        later = checklist("recovery", tmp_path / "later", baseline_dir, 1.0, *LOG_ITEM,
+                          f"--recovered-at={after.isoformat()}")
+    finally:
+        clear(exam_running, "handler-crashes")
+    assert 500 in statuses
+    result = fails_for(crashed, "REC-OBS-03", "crashed")
+    assert "since" in result.message and "(the backend's last start)" in result.message
+    assert "(request " in result.message  # the request IDs to look up
+    assert result.evidence["tracebacks"] >= 1 and result.evidence["server_error_samples"]
+    # No request since the given end of the incident: nothing logged after it, nothing to fail.
+    assert later.ids_with("passed") == {"REC-OBS-03"}, later.stdout[-3000:]

@@ -35,6 +35,7 @@ def test_error_level_events_uvicorn_errors_and_tracebacks_are_counted_within_the
     assert summary.tracebacks == 1  # one traceback, however many lines it prints
     assert [s.kind for s in summary.error_line_samples] == ["error line", "error line", "error line", "traceback"]
     assert summary.error_line_samples[0].request_id == "req-e"
+    assert summary.error_line_samples[-1].text == "ZeroDivisionError: division by zero"  # the exception, not "Traceback"
     # Still where the analyser always put them: the accounting of every line holds.
     assert summary.other_lines == 4 and summary.skipped["non_json"] == 5
     assert summary.lines == summary.requests + summary.other_lines + sum(summary.skipped.values())
@@ -63,3 +64,11 @@ def test_the_fast_loop_and_the_careful_path_agree_on_errors() -> None:
     fast = analyze_lines(lines)
     assert fast == LogAnalyzer()._feed_careful(lines).summary()
     assert fast.error_lines == 3 and fast.tracebacks == 1 and len(fast.server_error_samples) == 3
+
+
+def test_a_chained_traceback_is_one_sample_of_its_last_exception() -> None:
+    chained = [*TRACEBACK[:2], "KeyError: 'x'", "", "During handling of the above exception, another exception occurred:",
+               "", *TRACEBACK]
+    summary = analyze_lines([*chained, answer_end(200, 3)])
+    assert summary.tracebacks == 2
+    assert [s.text for s in summary.error_line_samples] == ["KeyError: 'x'", "ZeroDivisionError: division by zero"]

@@ -19,7 +19,8 @@ from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
 
 pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.platform_fixtures", "examday.plugin.parametrize",
-                  "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal"]
+                  "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal",
+                  "examday.plugin.recovery"]
 
 CHECKS_DIR = "checks"
 

@@ -24,6 +24,7 @@ ERROR_LEVELS = frozenset({"error", "critical", "fatal", "exception"})
 INFO_MARK = '"level": "info"'  # structlog's JSON spelling: a line carrying it is no error line
 _UVICORN_ERROR = "ERROR:"
 _TRACEBACK = "Traceback (most recent call last)"
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ErrorLog:
         self.tracebacks = 0
         self.request_samples: deque[ErrorSample] = deque(maxlen=SAMPLES_KEPT)
         self.line_samples: deque[ErrorSample] = deque(maxlen=SAMPLES_KEPT)
+        self._in_traceback = False  # between a traceback's first line and its exception's
 
     def server_error(self, event: dict[str, Any], status: int, crashed: bool, latency_ms: Any) -> None:
         """A request.end with a 5xx (or null) status."""
@@ -66,10 +68,14 @@ class ErrorLog:
                                              line.strip()[:_SAMPLE_CHARS]))
 
     def plain_line(self, line: str) -> None:
-        """A line that is not JSON: uvicorn's "ERROR:" lines and the first line of a traceback."""
+        """A line that is not JSON: uvicorn's "ERROR:" lines, and tracebacks (counted at their first
+        line, sampled by their exception: the first unindented line after the frames)."""
         text = line.strip()
         if text.startswith(_TRACEBACK):
             self.tracebacks += 1
+            self._in_traceback = True
+        elif self._in_traceback and text and line[:1] not in " \t" and not text.startswith(_CHAINED):
+            self._in_traceback = False
             self.line_samples.append(ErrorSample("traceback", None, None, text[:_SAMPLE_CHARS]))
         elif text.startswith(_UVICORN_ERROR):
             self.error_lines += 1
