@@ -39,7 +39,8 @@ def log_window(docker_engine, examday_config):
 @item("DUR-LAT-01", "Request latency (p95 should be < {p95_ms}ms)", runbook=RUNBOOK,
       remediation="Check the database pool and slow queries (`slow_sql` in the backend's logs) and container "
                   "CPU; the evidence names the slowest routes.",
-      references=("docs/platform.md#logs", "docs/platform.md#latency-targets"))
+      references=("docs/platform.md#logs", "docs/platform.md#latency-targets"),
+      triage="High Latency")
 def test_p95_latency_under_threshold(log_window, prometheus_or_none, examday_config, evidence):
     limit = examday_config.thresholds.p95_ms
     latency = log_window.latency
@@ -56,7 +57,8 @@ def test_p95_latency_under_threshold(log_window, prometheus_or_none, examday_con
 @item("DUR-ERR-01", "Error rates (should be < {error_rate})", runbook=RUNBOOK,
       remediation="Read the 5xx lines (`docker logs <backend> --tail=200 | grep -E 'error|ERROR'`), then the "
                   "proxy, Redis and the database (runbook: High Error Rate).",
-      references=("docs/platform.md#logs", "docs/platform.md#traps"))
+      references=("docs/platform.md#logs", "docs/platform.md#traps"),
+      triage="High Error Rate")
 def test_error_rate_under_threshold(log_window, prometheus_or_none, examday_config, evidence):
     limit = examday_config.thresholds.error_rate
     rate = from_prometheus_or(prometheus_or_none, examday_config, "error_rate_query", 1.0,
@@ -74,7 +76,8 @@ def test_error_rate_under_threshold(log_window, prometheus_or_none, examday_conf
 @item("DUR-LAT-02", "Slow requests and slow queries (> {slow_ms} ms, > {very_slow_ms} ms, slow_sql)",
       runbook=RUNBOOK, impact=Impact.HIGH,
       remediation="The routes and statements named in the evidence are the ones to look at first.",
-      references=("docs/platform.md#logs",))
+      references=("docs/platform.md#logs",),
+      triage="High Latency")
 def test_very_slow_requests_rare(log_window, examday_config, evidence):
     limit = examday_config.thresholds.very_slow_fraction
     evidence.record(slow_requests=log_window.slow_requests, very_slow_requests=log_window.very_slow_requests,
@@ -93,7 +96,8 @@ def test_very_slow_requests_rare(log_window, examday_config, evidence):
       remediation="A route over its target is slow for every student using it: read its slow_sql lines and the "
                   "pool usage first. Routes without a target (login hashes passwords slowly on purpose) are "
                   "only shown; set targets in [thresholds] route_p95_ms.",
-      references=("docs/platform.md#logs", "docs/platform.md#latency-targets"))
+      references=("docs/platform.md#logs", "docs/platform.md#latency-targets"),
+      triage="High Latency")
 def test_route_p95_within_targets(log_window, examday_config, evidence):
     targets = route_targets(examday_config.thresholds.route_p95_ms, examday_config.api.prefix_at_backend)
     judged = judge_routes(log_window.routes, targets)
@@ -106,7 +110,8 @@ def test_route_p95_within_targets(log_window, examday_config, evidence):
 @item("DUR-SYS-01", "Database connection pool usage (should be < {pool_usage})", runbook=RUNBOOK,
       remediation="If the pool is exhausted: find the slow queries holding connections; raising pool_size "
                   "needs a restart (runbook: High Latency, step 4).",
-      references=("docs/platform.md#processes-and-the-connection-pool",))
+      references=("docs/platform.md#processes-and-the-connection-pool",),
+      triage="High Latency")
 def test_pool_usage_under_threshold(docker_engine, postgres, prometheus_or_none, examday_config, evidence):
     use = connection_use(docker_engine, postgres, examday_config)
     limit = examday_config.thresholds.pool_usage
@@ -121,7 +126,8 @@ def test_pool_usage_under_threshold(docker_engine, postgres, prometheus_or_none,
 
 @item("DUR-SYS-02", "Container CPU/memory usage", runbook=RUNBOOK,
       remediation="Find the container named above in `docker stats`; scale or restart only per the runbook.",
-      references=("docs/platform.md#containers-and-deployment",))
+      references=("docs/platform.md#containers-and-deployment",),
+      triage="High Latency")
 def test_container_cpu_and_memory_under_thresholds(docker_engine, examday_config, evidence):
     samples = sample_running_containers(docker_engine, examday_config)
     evidence.record(resources=resource_evidence(samples))
@@ -132,7 +138,8 @@ def test_container_cpu_and_memory_under_thresholds(docker_engine, examday_config
 @item("DUR-RED-01", "Redis connection status", runbook=RUNBOOK,
       remediation="Runbook: Redis Failure. Rate limiting is bypassed while it is down; restart Redis if it "
                   "does not recover (`docker compose restart redis`).",
-      references=("docs/platform.md#when-redis-is-down",))
+      references=("docs/platform.md#when-redis-is-down",),
+      triage="Redis Failure")
 def test_redis_answers_and_rejects_no_connections(redis_db, examday_config, evidence):
     latency_ms = redis_db.ping()
     reading = read_rejections(redis_db)

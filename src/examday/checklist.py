@@ -59,6 +59,7 @@ class ItemMeta:
     impact: Impact = Impact.CRITICAL
     manual: bool = False
     references: tuple[str, ...] = field(default_factory=tuple)
+    triage: str = ""  # the runbook's Common Issue whose diagnostic steps run when it fails ("High Latency")
 
 
 def item(
@@ -70,9 +71,11 @@ def item(
     impact: Impact = Impact.CRITICAL,
     manual: bool = False,
     references: tuple[str, ...] = (),
+    triage: str = "",
 ) -> Callable[[F], F]:
-    """Mark a test as checklist item `item_id` (and `manual` when only an attestation satisfies it)."""
-    meta = ItemMeta(item_id, title, remediation, runbook, Impact(impact), manual, tuple(references))
+    """Mark a test as checklist item `item_id` (and `manual` when only an attestation satisfies it).
+    With `triage`, a failure runs that Common Issue's diagnostic steps (examday.facts.triage)."""
+    meta = ItemMeta(item_id, title, remediation, runbook, Impact(impact), manual, tuple(references), triage)
 
     def decorate(test: F) -> F:
         import pytest  # here, not at the top: the config reads this module's vocabulary without pytest

@@ -35,6 +35,7 @@ class ItemResult:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0  # setup, call and teardown (junit's time)
+    triage: dict[str, Any] | None = None  # a failed item's diagnostics (plugin/triage.py)
 
 
 @dataclass
@@ -143,6 +144,7 @@ def _parse_junit(path: Path) -> list[ItemResult]:
                     outcome = "not_applicable"
                 break
         evidence = json.loads(props.get("examday_evidence") or "{}")
+        triage = json.loads(props["examday_triage"]) if props.get("examday_triage") else None
         results.append(ItemResult(props.get("examday_id", "?"), case.get("name", ""), outcome, message, evidence,
-                                  float(case.get("time") or 0)))
+                                  float(case.get("time") or 0), triage))
     return results

@@ -104,6 +104,9 @@ def test_during_fault_fails_exactly_its_items(fault, fails, during_sandbox, tmp_
     finally:
         clear(during_sandbox, fault)
     fails_exactly(run, fails)
+    if fault == "redis-down":  # the triage names the cause first, with the runbook's action
+        triage = triaged(run, "DUR-RED-01", "Redis Failure")
+        assert triage["issue"] == "Redis Failure" and "auto-recover" in triage["issues"][0]["action"]
 
 
 @pytest.fixture
@@ -131,12 +134,23 @@ def test_handler_crashes_fail_the_error_rate_naming_the_crashes(during_sandbox, 
     run = during_a_window_of(during_sandbox, "handler-crashes", tmp_path, own_baseline)
     # the fault recreates the backend with its switch in the environment: a change since the freeze
     fails_exactly(run, {"DUR-ERR-01": "crashed (status_code null)", "DUR-DRF-01": "SANDBOX_FAULT_CRASH_SHARE"})
+    triage = triaged(run, "DUR-ERR-01", "High Error Rate")
+    logs = found_by(triage, "logs")
+    assert logs["crashed"] > 0 and any(sample["request_id"] for sample in logs["server_error_samples"])
+    assert "request IDs" in issue(triage, "High Error Rate")["because"][0]
+    assert found_by(triage, "redis")["ping_ms"] >= 0 and found_by(triage, "database")["exit_code"] == 0
 
 
 def test_a_slow_endpoint_under_load_fails_the_latency_item(during_sandbox, tmp_path, own_baseline):
     run = during_a_window_of(during_sandbox, "slow-endpoint", tmp_path, own_baseline)
     # the overall p95 and the answer route's own target both see it
     fails_exactly(run, {"DUR-LAT-01": "p95 is", "DUR-LAT-03": "POST /v1/sessions/{session_id}/answer"})
+    # High Latency's steps: the pool against its capacity, the slow statements, the containers' resources
+    triage = triaged(run, "DUR-LAT-01", "High Latency")
+    assert found_by(triage, "pool")["capacity"] > 0
+    assert found_by(triage, "logs")["slowest_sql"], "no slow_sql statement found by the triage"
+    assert "exam_platform_backend" in found_by(triage, "resources")["containers"]
+    assert any("slow_sql" in why for why in issue(triage, "High Latency")["because"])
 
 
 def test_requests_over_the_very_slow_limit_fail_the_slow_request_item(during_sandbox, tmp_path, baseline_dir):
@@ -165,3 +179,27 @@ def test_pool_pressure_fails_the_pool_item(during_sandbox, tmp_path, own_baselin
     # window, seen in CI, lets them pass). The pool item names the cause either way.
     fails_exactly(run, {"DUR-SYS-01": "pooled connections"},
                   may_also_fail=frozenset({"DUR-LAT-01", "DUR-ERR-01", "DUR-LAT-02", "DUR-LAT-03"}))
+    # whichever latency item failed, its triage shows the pool used up, naming High Latency
+    for item_id in {"DUR-SYS-01", "DUR-LAT-01"} & failed_ids(run):
+        triage = triaged(run, item_id, "High Latency")
+        assert any(why.startswith("pool ") for why in issue(triage, "High Latency")["because"]), triage["issues"]
+        assert found_by(triage, "pool")["pool_usage"] >= 0.8 and found_by(triage, "resources")["containers"]
+
+
+def triaged(run, item_id: str, issue_name: str) -> dict:
+    """The failed item's triage, which names `issue_name` among the Common Issues it points to."""
+    [result] = [r for r in run.by_id(item_id) if r.outcome == "failed"]
+    assert result.triage is not None, f"{item_id} failed without a triage"
+    assert issue_name in [match["name"] for match in result.triage["issues"]], result.triage["issues"]
+    assert result.triage["seconds"] <= result.triage["budget_seconds"] + 15  # a step past the budget ends on its own timeout
+    return result.triage
+
+
+def found_by(triage: dict, step: str) -> dict:
+    [found] = [s for s in triage["steps"] if s["name"] == step]
+    assert found["problem"] is None, found
+    return found["found"]
+
+
+def issue(triage: dict, name: str) -> dict:
+    return next(match for match in triage["issues"] if match["name"] == name)

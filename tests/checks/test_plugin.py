@@ -109,3 +109,10 @@ def test_catalog_lists_items_with_kind(tmp_path):
     assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED
     assert "PRE-INF-01" in done.stdout and "automated" in done.stdout
     assert "PRE-COM-01" in done.stdout and "attested" in done.stdout
+
+
+def test_a_triage_that_names_no_common_issue_is_a_collection_error(tmp_path):
+    body = '@item("DUR-LAT-09", "t", remediation="r", triage="Slowness")\n@pytest.mark.preexam\ndef test_a():\n    pass\n'
+    done = run_pytest(make_checklist(tmp_path, body))
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "triage 'Slowness' is none of the runbook's issues (High Latency, " in done.stderr

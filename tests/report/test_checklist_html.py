@@ -71,3 +71,17 @@ def test_an_items_references_are_shown_under_its_runbook_section():
     page = rendered(item("PRE-CAP-01", references=["docs/platform.md#processes-and-the-connection-pool"]))
     assert "see docs/platform.md#processes-and-the-connection-pool" in page
     assert "see " not in rendered(item("PRE-CAP-01"))
+
+
+def test_a_failed_items_triage_shows_the_issue_its_reasons_the_action_and_each_step():
+    triage = {"issue": "High Latency", "seconds": 2.5, "budget_seconds": 30,
+              "issues": [{"name": "High Latency", "runbook": "During Exam / Common Issues / High Latency",
+                          "action": "increase pool_size", "because": ["pool 97% used", HOSTILE]}],
+              "steps": [{"name": "pool", "stands_for": "psql pg_stat_activity", "found": {"pool_usage": 0.97},
+                         "problem": None, "seconds": 0.1},
+                        {"name": "redis", "stands_for": "redis-cli ping", "found": None,
+                         "problem": "could not read: refused", "seconds": 1.0}]}
+    page = rendered(item("DUR-LAT-01", "failed", message="p95 is 900 ms", triage=triage))
+    assert '<tr class="failure triage">' in page and "<b>High Latency</b>: pool 97% used" in page
+    assert "increase pool_size" in page and "pool_usage: 0.97" in page and "could not read: refused" in page
+    assert "<script" not in page.lower()

@@ -48,3 +48,12 @@ def test_an_item_that_did_not_measure_leaves_its_number_empty():
 def test_failed_items_are_listed_once_by_id():
     summary = summary_of(during_results("failed"))
     assert summary.failed_items == ["DUR-DRF-01", "DUR-LAT-01"]
+
+
+def test_a_failed_items_triage_names_its_common_issue_in_the_rounds_notes():
+    document = during_results("failed")
+    [latency] = [i for i in document["items"] if i["id"] == "DUR-LAT-01"]
+    latency["triage"] = {"issue": "High Latency", "issues": [], "steps": []}
+    summary = summary_of(document)
+    assert summary.triage == {"DUR-LAT-01": "High Latency"}
+    assert summary.failed_notes == "DUR-DRF-01, DUR-LAT-01 (High Latency)"

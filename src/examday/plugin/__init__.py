@@ -17,10 +17,11 @@ from examday.checklist import PHASE_DESCRIPTIONS
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
+from examday.plugin.triage import triage_of
 
 pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.platform_fixtures", "examday.plugin.parametrize",
                   "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal",
-                  "examday.plugin.recovery"]
+                  "examday.plugin.recovery", "examday.plugin.triage"]
 
 CHECKS_DIR = "checks"
 
@@ -123,7 +124,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         message = failure_message(call.excinfo)
         item.stash[FAILURE_KEY] = message
         if item.config.option.tbstyle == "auto":
-            report.longrepr = failure_text(meta, message, evidence_of(item))
+            report.longrepr = failure_text(meta, message, evidence_of(item), triage_of(item))
     return report
 
 

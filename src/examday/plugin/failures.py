@@ -8,12 +8,16 @@ report is replaced by that short text.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
 from examday.checklist import ItemMeta
 from examday.plugin.evidence import Evidence
 from examday.probes.errors import ProbeError, ProbeTimeout, Unreachable
+
+if TYPE_CHECKING:
+    from examday.facts.triage import Triage
 
 
 def failure_message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -30,8 +34,10 @@ def failure_message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def failure_text(meta: ItemMeta, message: str, evidence: Evidence) -> str:
+def failure_text(meta: ItemMeta, message: str, evidence: Evidence, triage: Triage | None = None) -> str:
     lines = [f"{meta.id} {meta.title}", f"  FAILED: {message}", f"  remediation: {meta.remediation}"]
+    if triage is not None:
+        lines += [f"  {line}" for line in triage.lines()]
     if evidence:
         lines.append("  evidence: " + json.dumps(evidence.as_dict(), default=str)[:2000])
     return "\n".join(lines)

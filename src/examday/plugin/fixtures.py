@@ -68,19 +68,44 @@ def docker_engine(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
     guarded.close()
 
 
+POSTGRES_KEY = pytest.StashKey[Guarded[Any]]()
+REDIS_KEY = pytest.StashKey[Guarded[Any]]()
+
+
+def shared_postgres(config: pytest.Config) -> Guarded[Any]:
+    """The run's one database session (lazy), shared by the fixture and a failed item's triage."""
+    if POSTGRES_KEY not in config.stash:
+        config.stash[POSTGRES_KEY] = postgres_probe(load_target_config(config), shared_docker(config))
+    return config.stash[POSTGRES_KEY]
+
+
+def shared_redis(config: pytest.Config) -> Guarded[Any]:
+    """The run's one Redis connection (lazy), shared like shared_postgres."""
+    if REDIS_KEY not in config.stash:
+        config.stash[REDIS_KEY] = redis_probe(load_target_config(config), shared_docker(config))
+    return config.stash[REDIS_KEY]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close what a triage opened without the fixtures (closing twice is harmless)."""
+    for key in (POSTGRES_KEY, REDIS_KEY, DOCKER_KEY):
+        if key in config.stash:
+            config.stash[key].close()
+
+
 @pytest.fixture(scope="session")
-def postgres(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
+def postgres(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
     """One read-only database session with a statement timeout, opened on first use
     (through the run's Docker client when postgres.via = "docker_exec")."""
-    guarded = postgres_probe(examday_config, shared_docker(pytestconfig))
+    guarded = shared_postgres(pytestconfig)
     yield guarded
     guarded.close()
 
 
 @pytest.fixture(scope="session")
-def redis_db(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> Iterator[Guarded[Any]]:
+def redis_db(pytestconfig: pytest.Config) -> Iterator[Guarded[Any]]:
     """Redis, read commands only (through the run's Docker client when redis.via = "docker_exec")."""
-    guarded = redis_probe(examday_config, shared_docker(pytestconfig))
+    guarded = shared_redis(pytestconfig)
     yield guarded
     guarded.close()
 

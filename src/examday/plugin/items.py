@@ -10,6 +10,7 @@ import pytest
 
 from examday.checklist import ITEM_ID_PATTERN, PHASES, ItemMeta
 from examday.config import ExamdayConfig, LogsConfig, ThresholdsConfig
+from examday.facts.common_issues import COMMON_ISSUES
 
 ID_PATTERN = re.compile(ITEM_ID_PATTERN)
 META_KEY = pytest.StashKey[ItemMeta]()
@@ -37,6 +38,9 @@ def attach_metadata(items: Iterable[pytest.Item]) -> list[str]:
             problems.append(f"{node.nodeid}: ID {meta.id!r} is not of the form PRE-INF-01")
         if not phases_of(node):
             problems.append(f"{node.nodeid} ({meta.id}): no phase marker ({', '.join(PHASES)})")
+        if meta.triage and meta.triage not in COMMON_ISSUES:
+            problems.append(f"{node.nodeid} ({meta.id}): triage {meta.triage!r} is none of the runbook's issues "
+                            f"({', '.join(COMMON_ISSUES)})")
         # A parametrized test is one item per parameter set; the ID is shared on purpose.
         owner = node.nodeid.split("[")[0]
         if meta.id in seen and seen[meta.id] != owner:

@@ -40,6 +40,7 @@ from examday.plugin.fixtures import load_target_config
 from examday.plugin.html_columns import HtmlColumns
 from examday.plugin.items import meta_of, phases_of
 from examday.plugin.terminal_summary import write_summary
+from examday.plugin.triage import triage_of
 from examday.report import pytest_html_report
 from examday.report.archive import write_record
 from examday.report.model import ItemRecord, RunRecord
@@ -239,6 +240,8 @@ class Recorder:
         record.evidence = self.redactor().value(evidence_of(item).as_dict())
         record.figures = {name: self.redactor().text(svg) for name, svg in evidence_of(item).figures.items()}
         record.attestation = self._attestation(item)
+        found = triage_of(item)
+        record.triage = self.redactor().value(found.as_record()) if found else None
 
     def _attestation(self, item: pytest.Item) -> dict[str, Any] | None:
         found = item.stash.get(ATTESTATION_KEY, None)
@@ -249,6 +252,9 @@ class Recorder:
         evidence = self.redactor().value(evidence_of(item).as_dict())
         properties = [("examday_phase", ",".join(record.phases)),
                       ("examday_evidence", json.dumps(evidence, sort_keys=True))]
+        found = triage_of(item)
+        if found is not None:
+            properties.append(("examday_triage", json.dumps(self.redactor().value(found.as_record()), sort_keys=True)))
         report.user_properties.extend(properties)  # pytest-html reads the call's report
         item.user_properties.extend(properties)  # --junitxml reads the teardown's, made from the item's
 

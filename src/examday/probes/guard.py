@@ -58,3 +58,17 @@ class Guarded(Generic[P]):
     def close(self) -> None:
         if self._probe is not None and hasattr(self._probe, "close"):
             self._probe.close()
+
+    @property
+    def unremembered(self) -> Any:
+        """The same probe, but a call's failure is not remembered: for diagnostics, which must not
+        mark a dependency down for the items that run after them (a dead one still is, on connect)."""
+        return _Unremembered(self)
+
+
+class _Unremembered:
+    def __init__(self, guarded: Guarded[Any]) -> None:
+        self._guarded = guarded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._guarded.probe, name)

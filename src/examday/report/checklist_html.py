@@ -173,10 +173,24 @@ def _item_rows(item: ItemRecord) -> str:
         label = "Waived failure" if item.outcome == "waived" else item.outcome.capitalize()
         row += (f'<tr class="failure"><td colspan="6"><b>{_e(label)}:</b> {_e(item.message)}'
                 f"<br><b>Remediation:</b> {_e(item.remediation)}</td></tr>")
+    if item.triage:
+        row += f'<tr class="failure triage"><td colspan="6">{_triage_cell(item.triage)}</td></tr>'
     for name, svg in item.figures.items():
         # examday's own SVG (plugin.evidence refuses anything else): drawn, not escaped
         row += f'<tr class="figure"><td colspan="6"><div class="note">{_e(name)}</div>{svg}</td></tr>'
     return f"<tbody>{row}</tbody>"
+
+
+def _triage_cell(triage: dict[str, Any]) -> str:
+    """The Common Issues the diagnostics point to (why, and the runbook's action), then each step's findings."""
+    issues = "".join(f"<li><b>{_e(match['name'])}</b>: {_e('; '.join(match.get('because', [])))}"
+                     f'<div class="note">{_e(match["runbook"])}: {_e(match["action"])}</div></li>'
+                     for match in triage.get("issues", []))
+    steps = "".join(f'<tr><td class="id">{_e(step["name"])}</td><td class="note">{_e(step["stands_for"])}</td>'
+                    f"<td>{_e(step['problem']) if step.get('problem') else _evidence_cell(step.get('found') or {})}"
+                    "</td></tr>" for step in triage.get("steps", []))
+    return (f"<b>Triage</b> ({_e(triage.get('seconds'))} s, the runbook's diagnostic steps, read-only):"
+            f'<ul class="issues">{issues}</ul><table class="steps">{steps}</table>')
 
 
 def _variant(nodeid: str) -> str:

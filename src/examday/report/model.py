@@ -37,6 +37,7 @@ class ItemRecord:
     duration_s: float = 0.0
     figures: dict[str, str] = field(default_factory=dict)  # name -> <svg>, shown under the item
     references: list[str] = field(default_factory=list)  # where the item's assumptions are written (docs/)
+    triage: dict[str, Any] | None = None  # a failed item's diagnostics: the Common Issue, its steps' findings
 
     @property
     def unattested(self) -> bool:

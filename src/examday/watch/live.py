@@ -81,7 +81,7 @@ def _caption(count: int) -> str | None:
 
 def _cells(r: RoundSummary) -> list[str]:
     cpu, memory = r.max_cpu, r.max_memory
-    notes = ", ".join(r.failed_items) or r.problem
+    notes = r.failed_notes or r.problem
     return [str(r.number), iso_utc(r.started_at)[11:19], r.verdict,
             milliseconds(r.p95_ms) if r.p95_ms is not None else "-",
             fraction_as_percent(r.error_rate) if r.error_rate is not None else "-",

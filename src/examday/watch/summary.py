@@ -43,6 +43,7 @@ class RoundSummary:
     cpu_pct: dict[str, float] = field(default_factory=dict)  # container -> % of its CPU limit
     memory_pct: dict[str, float] = field(default_factory=dict)  # container -> % of its memory limit
     failed_items: list[str] = field(default_factory=list)
+    triage: dict[str, str] = field(default_factory=dict)  # failed item -> the Common Issue its triage names
     record: str | None = None  # the round's record folder, relative to the watch folder
     problem: str = ""  # why there is no (complete) record: timed out, cut short, crashed
     cut_short: bool = False
@@ -50,6 +51,12 @@ class RoundSummary:
     @property
     def failed(self) -> bool:
         return self.verdict in FAILING_VERDICTS
+
+    @property
+    def failed_notes(self) -> str:
+        """"DUR-LAT-01 (High Latency), DUR-SYS-01": each failed item with what its triage points to."""
+        return ", ".join(f"{item} ({self.triage[item]})" if item in self.triage else item
+                         for item in self.failed_items)
 
     @property
     def max_cpu(self) -> tuple[str, float] | None:
@@ -89,6 +96,7 @@ def summary_from_results(document: dict[str, Any], **round_fields: Any) -> Round
         cpu_pct=_per_container(resources, "cpu_pct"),
         memory_pct=_per_container(resources, "memory_pct"),
         failed_items=sorted({item["id"] for item in items if item.get("outcome") in ("failed", "error")}),
+        triage={item["id"]: str(item["triage"].get("issue")) for item in items if isinstance(item.get("triage"), dict)},
         **round_fields)
 
 

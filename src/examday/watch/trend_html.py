@@ -112,7 +112,7 @@ def _rounds_table(rounds: list[RoundSummary]) -> str:
 def _round_row(r: RoundSummary) -> str:
     verdict_class = VERDICT_CLASS.get(r.verdict, "error")
     marker = "&#x2716; " if r.failed else ""  # a heavy cross: failed rounds stand out on paper too
-    notes = ", ".join(r.failed_items) + ("; " if r.failed_items and r.problem else "") + r.problem
+    notes = r.failed_notes + ("; " if r.failed_items and r.problem else "") + r.problem
     link = (f'<a href="{_e(quote(r.record))}/{CHECKLIST_NAME}">{CHECKLIST_NAME}</a>' if r.record else "none")
     cells = [
         f'<td class="num">{r.number}</td>',
