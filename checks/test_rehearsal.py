@@ -17,8 +17,10 @@ import pytest
 from examday.checklist import item
 from examday.facts.reconcile import reconcile
 from examday.rehearsal import latency_svg
-from examday.rehearsal.drill import JOIN_WITHIN_S, DrillRun, median_p95, totals
-from examday.rehearsal.faults import container_frozen_in_bursts, container_restarted, container_stopped, worker_killed
+from examday.rehearsal.drill import JOIN_WITHIN_S, DrillRun, median_p95, observed_during, totals
+from examday.rehearsal.faults import (
+    container_frozen_in_bursts, container_frozen_then_restarted, container_restarted, container_stopped, worker_killed,
+)
 
 pytestmark = pytest.mark.rehearsal
 RUNBOOK = "Rehearsal (the runbook's Troubleshooting and Recovery Verification promises)"
@@ -144,3 +146,32 @@ def test_database_latency_degrades_and_recovers(drills, postgres, examday_config
     limit = examday_config.thresholds.p95_ms
     assert after < limit and after < during, (f"promise broken: p95 did not recover after the database did "
                                               f"({after:.0f} ms after, {during:.0f} ms during, limit {limit:g} ms)")
+
+
+@item("REH-EMG-02", "Database unresponsive: the diagnostics show it, the restart brings it back, no answer lost",
+      runbook="Emergency Procedures / Database Issues",
+      remediation="After the database restart the backend must serve again on its own: a pool that keeps "
+                  "connections from before the outage (no pre-ping, or sessions never returned) leaves every "
+                  "request waiting for pool_timeout. The evidence shows what students saw meanwhile.",
+      references=("docs/platform.md#processes-and-the-connection-pool",))
+def test_database_unresponsive_then_restarted(drills, diagnose, api, postgres, examday_config, evidence):
+    database = examday_config.docker.containers.postgres
+    fault = partial(observed_during, container_frozen_then_restarted(drills.engine, database),
+                    lambda: diagnose("Database unresponsive"))
+    run = drills.run(fault, f"{database} frozen, then restarted (the runbook's remedy)",
+                     hold_s=drills.rehearsal.db_outage_seconds, settle_s=RESTART_BUDGET_S)
+    diagnosis = run.seen["observed"]
+    requests, errors = totals(run.during())
+    evidence.record(diagnosis_while_down=diagnosis.as_record(), restart_healthy_after_s=run.seen.get("healthy_after_s"),
+                    students_saw_while_down={"requests": requests, "errors": errors, "examples": run.result.examples})
+    record_drill(run, postgres, examday_config, evidence)
+    named = [match.issue.name for match in diagnosis.issues]
+    assert diagnosis.headline == "Database unresponsive", (
+        f"the diagnostics did not show the database unresponsive while it was frozen: they point to {named}")
+    after, after_errors = totals(run.after(GRACE_S))
+    assert after, "no load was left after the database restart to judge"
+    assert not after_errors, (f"promise broken: after the database restart {after_errors} of {after} requests still "
+                              f"failed ({run.result.examples}): the backend did not recover on its own")
+    ready = api.ready()
+    evidence.record(ready_after=ready)
+    assert ready.is_ok, f"promise broken: after the database restart {ready.describe()}"

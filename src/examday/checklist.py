@@ -39,7 +39,7 @@ SECTION_ORDER = {
     "during": ["LAT", "ERR", "SYS", "RED", "DRF"],
     "postexam": ["INT", "MOD", "JOB", "MET"],
     "recovery": ["HLT", "INT", "SES", "OBS"],
-    "rehearsal": ["RED", "WRK", "RST", "DBL"],
+    "rehearsal": ["RED", "WRK", "RST", "DBL", "EMG"],
 }
 ITEM_ID_PATTERN = r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{2}$"
 

@@ -1,6 +1,6 @@
-"""`pytest -m rehearsal` on the sandbox: the four drills pass; a deliberately broken sandbox (rate
-limiting that fails closed, a single backend worker, sign-ins a restart forgets, connections a stalled
-database leaves checked out) fails the matching drill, saying which promise broke."""
+"""`pytest -m rehearsal` on the sandbox: the drills pass; a deliberately broken sandbox (rate limiting
+that fails closed, a single backend worker, sign-ins a restart forgets, connections a stalled database
+leaves checked out) fails the matching drill, saying which promise broke."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from tests.checks.runner import fails_exactly, fails_for, run_checklist, sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
-DRILLS = {"REH-RED-01", "REH-WRK-01", "REH-RST-01", "REH-DBL-01"}
-SHORT = {"steady_seconds": 6, "redis_outage_seconds": 20, "db_latency_seconds": 12, "students": 40}
+DRILLS = {"REH-RED-01", "REH-WRK-01", "REH-RST-01", "REH-DBL-01", "REH-EMG-02"}
+SHORT = {"steady_seconds": 6, "redis_outage_seconds": 20, "db_latency_seconds": 12, "db_outage_seconds": 8,
+         "students": 40}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp
     assert redis.evidence["fault_window_s"][1] - redis.evidence["fault_window_s"][0] >= 60
     [record] = (tmp_path / "reports").rglob("checklist.html")
     page = record.read_text()
-    assert page.count('<g class="fault-window"') == 4 and "<script" not in page
+    assert page.count('<g class="fault-window"') == len(DRILLS) and "<script" not in page
     results = json.loads((record.parent / "results.json").read_text())
     assert all(item["figures"] for item in results["items"])
     assert files_holding(tmp_path / "reports", planted_secrets(SandboxPaths.default())) == {}
@@ -67,6 +68,10 @@ MOSTLY_FROZEN = {"db_freeze_ms": 400, "db_freeze_period_ms": 500}
     ("sign-ins-lost-on-restart", "REH-RST-01", "restart", {}, "the restart signed students out"),
     ("connections-leak-after-stall", "REH-DBL-01", "database_latency", MOSTLY_FROZEN,
      "p95 did not recover after the database did"),
+    # The requests the frozen database held keep their connections, and its restart frees none of
+    # them: with more students waiting than the 3 workers' 60 pooled connections, every pool is used up.
+    ("connections-leak-after-stall", "REH-EMG-02", "database_unresponsive", {"students": 100},
+     "did not recover on its own"),
 ])
 def test_a_broken_sandbox_fails_the_matching_drill(frozen, tmp_path, fault, drill, select, settings, says):
     inject(frozen, fault)

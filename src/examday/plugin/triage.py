@@ -8,6 +8,7 @@ The steps read through the run's own probes, without marking a dependency down f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -36,6 +37,16 @@ def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
 
             item.stash[TRIAGE_KEY] = triage(COMMON_ISSUES[meta.triage], _reads(item))
         raise
+
+
+@pytest.fixture
+def diagnose(request: pytest.FixtureRequest) -> Callable[[str], Triage]:
+    """`diagnose("Database unresponsive")`: that Common Issue's triage now, for drills that check the
+    diagnostics show the fault they made."""
+    from examday.facts.common_issues import COMMON_ISSUES
+    from examday.facts.triage import triage
+
+    return lambda issue: triage(COMMON_ISSUES[issue], _reads(request.node))
 
 
 def triage_of(item: pytest.Item) -> Triage | None:

@@ -14,8 +14,8 @@ import itertools
 import statistics
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -87,6 +87,16 @@ def run_drill(load: Callable[[], LoadResult], fault: Callable[[], AbstractContex
     start_s = (began - result.started_at).total_seconds()
     end_s = (ended - result.started_at).total_seconds()
     return DrillRun(result, FaultWindow(began, ended, label), start_s, end_s, seen)
+
+
+@contextmanager
+def observed_during(fault: AbstractContextManager[Any], observe: Callable[[], Any]) -> Iterator[dict[str, Any]]:
+    """The fault, and `observe()` once it is in effect (what the diagnostics show then): its result
+    is `seen["observed"]`, beside what the fault itself reports."""
+    with fault as reported:
+        seen: dict[str, Any] = reported if isinstance(reported, dict) else {}
+        seen["observed"] = observe()
+        yield seen
 
 
 def _now() -> dt.datetime:

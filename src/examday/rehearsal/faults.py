@@ -8,6 +8,8 @@ puts it back, whatever happened in between.
 - a container stopped (Redis down for a minute),
 - one web-server worker process killed (SIGKILL, the way the OOM killer does),
 - a container restarted (a deploy or a crash),
+- the database unresponsive: its container frozen, then restarted (the
+  runbook's remedy for a database that does not answer),
 - database latency: the database container frozen (cgroup freezer, `docker
   pause`) for part of every period. This kernel has no netem, and a proxy in
   front of PostgreSQL would hide from pg_stat_activity which connections are
@@ -25,6 +27,7 @@ from typing import Any
 from examday.facts.processes import uvicorn_worker_pids
 
 REPLACE_TIMEOUT_S = 30.0
+THAWED_BEFORE_RESTART_S = 2.0
 
 
 class Engine:
@@ -96,6 +99,24 @@ def container_restarted(engine: Engine, name: str) -> Iterator[dict[str, Any]]:
         yield seen
     finally:
         engine.wait_healthy(name)
+
+
+@contextmanager
+def container_frozen_then_restarted(engine: Engine, name: str) -> Iterator[dict[str, Any]]:
+    """Freeze the container (it answers nothing, holds every connection); on leaving, thaw it, and a
+    moment later restart it as the runbook says (`docker compose restart postgres`), until healthy:
+    the stalled requests end first, as they do when a stall clears before the operator acts."""
+    container = engine.container(name)
+    container.pause()
+    seen: dict[str, Any] = {}
+    try:
+        yield seen
+    finally:
+        _thawed(container, name)
+        time.sleep(THAWED_BEFORE_RESTART_S)
+        started = time.monotonic()
+        container.restart(timeout=10)
+        seen["healthy_after_s"] = round(engine.wait_healthy(name) + time.monotonic() - started, 1)
 
 
 @contextmanager

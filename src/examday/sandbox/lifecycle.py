@@ -163,8 +163,7 @@ class Sandbox:
 
     def require_own_stack(self, platform: RunningPlatform) -> None:
         """Refuse to change a stack that another checkout started (its secrets are not ours)."""
-        current = postgres_volume_marker(platform)
-        if current is not None and current != self.state.volume_marker():
+        if not self._owns_volume(platform):
             raise SandboxError("the running sandbox was started from another checkout of examday",
                                "run `examday sandbox up` from this checkout first (it takes the stack over)")
 
@@ -172,10 +171,35 @@ class Sandbox:
         # The database volume is initialised once, with the secrets of the checkout that made
         # it. A volume this checkout did not make (a fresh clone on a used machine, a wiped
         # .state, another work tree) would refuse our password: it goes, and is made again.
-        current = postgres_volume_marker(platform)
-        if current is not None and current != self.state.volume_marker():
+        if not self._owns_volume(platform):
             self.report("data volumes were made by another sandbox checkout: removing them")
             self.compose.down(volumes=True)
+
+    def _owns_volume(self, platform: RunningPlatform) -> bool:
+        """No database volume, the one this checkout marked, or one whose running database takes this
+        checkout's password. The mark moves on its own: the engine reports a local volume's time from
+        its folder, which PostgreSQL touches at every start and stop; a database that takes our
+        password is ours, and its mark is taken again."""
+        current = postgres_volume_marker(platform)
+        if current is None or current == self.state.volume_marker():
+            return True
+        if self._database_takes_our_password(platform):
+            self.state.set_volume_marker(current)
+            return True
+        return False
+
+    def _database_takes_our_password(self, platform: RunningPlatform) -> bool:
+        """Over TCP inside the container (scram, unlike its local socket's trust); False when it is not running."""
+        password = self.paths.postgres_password
+        if not password.exists():
+            return False
+        try:
+            code, _ = platform.exec("postgres", ["psql", "-h", "127.0.0.1", "-U", "exam_user", "-d", "postgres",
+                                                 "-qAtc", "SELECT 1"],
+                                    environment={"PGPASSWORD": password.read_text().strip()})
+        except (SandboxError, docker.errors.DockerException):
+            return False
+        return code == 0
 
     def write_state(self) -> None:
         """Write whatever state is missing."""
@@ -274,10 +298,14 @@ class Sandbox:
 
     # -- down, reset, status -----------------------------------------------------------
     def down(self, volumes: bool = False) -> None:
+        platform = self.platform()
+        owned = not volumes and self._owns_volume(platform)
         self.report("stopping and removing the sandbox's containers")
         self.compose.down(volumes=volumes)
         if volumes:
             self._forget_kept_sessions()
+        elif owned:  # stopping PostgreSQL moved the volume's mark: the kept volume is still ours
+            self.state.set_volume_marker(postgres_volume_marker(platform))
 
     def _forget_kept_sessions(self) -> None:
         """The canary's and the simulated students' session ids name sessions of a database that is gone:

@@ -109,6 +109,7 @@ class RehearsalConfig(PasswordFromEnvOrFile, Section):
     steady_seconds: Annotated[float, Field(ge=1, le=3600)] = 10  # before each fault, and again after it
     redis_outage_seconds: Annotated[float, Field(ge=1, le=3600)] = 60  # the runbook's "stop Redis 60 s"
     db_latency_seconds: Annotated[float, Field(ge=1, le=3600)] = 20
+    db_outage_seconds: Annotated[float, Field(ge=1, le=3600)] = 30  # the database frozen, before its restart
     # Database latency without netem: the database container frozen this long in every period.
     db_freeze_ms: Annotated[int, Field(ge=10, le=5000)] = 150
     db_freeze_period_ms: Annotated[int, Field(ge=20, le=10_000)] = 300
