@@ -291,8 +291,9 @@ class Sandbox:
         self.report(f"seeding {service} ({SEED_STUDENTS} students, the operator, a question bank, sessions)")
         output = platform.exec_checked(service, [
             "python", "-m", "app.seed", "--students", str(SEED_STUDENTS),
-            "--password", credentials["student_password"],
-            "--operator-password", credentials["operator_password"],
+            # "=": a random password may begin with "-", which argparse reads as an option otherwise
+            f"--password={credentials['student_password']}",
+            f"--operator-password={credentials['operator_password']}",
         ])
         return json.loads(output.strip().splitlines()[-1])
 
