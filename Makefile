@@ -14,7 +14,7 @@ demo: setup sandbox-up
 
 ## examday's own tests (unit and integration, against real services and the sandbox).
 test: setup sandbox-up
-	$(BIN)/pytest tests -p no:cacheprovider
+	$(BIN)/pytest tests -p no:cacheprovider --durations=30
 
 setup: host venv docker
 

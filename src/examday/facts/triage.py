@@ -60,18 +60,35 @@ class Triage:
         return lines
 
 
-def triage(own: CommonIssue, reads: TriageReads, budget_seconds: float = BUDGET_SECONDS) -> Triage:
+@dataclass(frozen=True)
+class Diagnostics:
+    """What the steps found, once: several items failing in one run share them."""
+
+    steps: list[StepResult]
+    signs: Signs
+    seconds: float
+
+
+def diagnose(reads: TriageReads, budget_seconds: float = BUDGET_SECONDS) -> Diagnostics:
     started = time.monotonic()
     results: list[StepResult] = []
     signs: Signs = {}
     for step in STEPS:
-        spent = time.monotonic() - started
-        if spent >= budget_seconds:
+        if time.monotonic() - started >= budget_seconds:
             results.append(StepResult(step.name, step.stands_for, None,
                                       f"not run: the triage's {budget_seconds:g} s were spent", 0.0))
             continue
         results.append(_run(step, reads, signs))
-    return Triage(matching_issues(own, signs), results, round(time.monotonic() - started, 2), budget_seconds)
+    return Diagnostics(results, signs, round(time.monotonic() - started, 2))
+
+
+def judged(own: CommonIssue, diagnostics: Diagnostics, budget_seconds: float = BUDGET_SECONDS) -> Triage:
+    """The failed item's triage: the issues the diagnostics point to, its own among them."""
+    return Triage(matching_issues(own, diagnostics.signs), diagnostics.steps, diagnostics.seconds, budget_seconds)
+
+
+def triage(own: CommonIssue, reads: TriageReads, budget_seconds: float = BUDGET_SECONDS) -> Triage:
+    return judged(own, diagnose(reads, budget_seconds), budget_seconds)
 
 
 def _run(step: Step, reads: TriageReads, signs: Signs) -> StepResult:

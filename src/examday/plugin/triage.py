@@ -3,7 +3,8 @@ that issue's diagnostic steps when it fails, before its report is written, so th
 record (checklist.html, results.json) and the watch page carry what they found.
 
 The steps read through the run's own probes, without marking a dependency down for the items after
-(`Guarded.unremembered`), and reuse the window's log summary when the failed item read one.
+(`Guarded.unremembered`), and reuse the window's log summary when the failed item read one. They run
+once per run: the items failing after the first share its diagnostics, each judged for its own issue.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from examday.plugin.fixtures import load_target_config, shared_docker, shared_po
 from examday.plugin.items import meta_of
 
 if TYPE_CHECKING:  # the steps' facts are imported when an item fails, not at every run's start
-    from examday.facts.triage import Triage
+    from examday.facts.log_analysis import LogSummary
+    from examday.facts.triage import Diagnostics, Triage
     from examday.facts.triage_steps import TriageReads
 
 TRIAGE_KEY = pytest.StashKey["Triage"]()
+DIAGNOSTICS_KEY = pytest.StashKey["Diagnostics"]()
+LOG_SUMMARY_KEY = pytest.StashKey["LogSummary"]()
 LOG_SUMMARY_FIXTURE = "log_window"  # checks/test_during.py's module fixture: the window, read once
 _NOT_FAILURES = (pytest.skip.Exception, KeyboardInterrupt, SystemExit)
 
@@ -33,10 +37,20 @@ def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
         meta = meta_of(item)
         if meta is not None and meta.triage and not isinstance(error, _NOT_FAILURES):
             from examday.facts.common_issues import COMMON_ISSUES
-            from examday.facts.triage import triage
+            from examday.facts.triage import judged
 
-            item.stash[TRIAGE_KEY] = triage(COMMON_ISSUES[meta.triage], _reads(item))
+            item.stash[TRIAGE_KEY] = judged(COMMON_ISSUES[meta.triage], _diagnostics(item))
         raise
+
+
+def _diagnostics(item: pytest.Item) -> Diagnostics:
+    """The run's diagnostics, taken when its first item failed: the items failing after it in the same
+    run share them (a round's failures are seconds apart, and each set of steps costs seconds)."""
+    if DIAGNOSTICS_KEY not in item.config.stash:
+        from examday.facts.triage import diagnose as run_steps
+
+        item.config.stash[DIAGNOSTICS_KEY] = run_steps(_reads(item))
+    return item.config.stash[DIAGNOSTICS_KEY]
 
 
 @pytest.fixture
@@ -64,10 +78,14 @@ def _reads(item: pytest.Item) -> TriageReads:
                        log_summary=lambda: _log_summary(item, docker, target))
 
 
-def _log_summary(item: pytest.Item, docker: Any, target: Any) -> Any:
+def _log_summary(item: pytest.Item, docker: Any, target: Any) -> LogSummary:
+    """The window's logs as the failed item read them, else read once for the run (a window of exam
+    traffic is millions of lines: not read again for every diagnosis)."""
     funcargs = getattr(item, "funcargs", {})
     if LOG_SUMMARY_FIXTURE in funcargs:
         return funcargs[LOG_SUMMARY_FIXTURE]
-    from examday.facts.logs import recent_log_summary
+    if LOG_SUMMARY_KEY not in item.config.stash:
+        from examday.facts.logs import recent_log_summary
 
-    return recent_log_summary(docker, target)
+        item.config.stash[LOG_SUMMARY_KEY] = recent_log_summary(docker, target)
+    return item.config.stash[LOG_SUMMARY_KEY]
