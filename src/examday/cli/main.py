@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from examday.cli import capture, checklist, postmortem, records, rehearse, sandbox, watch
+from examday.cli import capture, checklist, init, postmortem, records, rehearse, sandbox, watch
 
 app = typer.Typer(help="examday: the exam-day runbook as a test suite.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -18,6 +18,7 @@ app.command()(watch.watch)
 app.command()(capture.capture)
 app.command()(rehearse.rehearse)
 app.command()(postmortem.postmortem)
+app.command()(init.init)
 
 if __name__ == "__main__":
     app()

@@ -10,8 +10,9 @@ others still run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from examday.facts.common_issues import CommonIssue, IssueMatch, matching_issues
@@ -30,8 +31,7 @@ class StepResult:
     seconds: float
 
     def as_record(self) -> dict[str, Any]:
-        return {"name": self.name, "stands_for": self.stands_for, "found": self.found, "problem": self.problem,
-                "seconds": self.seconds}
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Triage:
     issues: list[IssueMatch]
     steps: list[StepResult]
     seconds: float
-    budget_seconds: float = field(default=BUDGET_SECONDS)
+    budget_seconds: float = BUDGET_SECONDS
 
     @property
     def headline(self) -> str:
