@@ -16,6 +16,7 @@ from examday.report.redaction import Redactor
 from examday.facts.record_secrets import run_secrets
 from examday.watch.charts import Limits
 from examday.watch.durations import DurationError, format_duration, parse_duration
+from examday.watch.exposition import MetricsServer, RoundPublisher, listen_address
 from examday.watch.layout import WatchLayout, new_watch_layout
 from examday.watch.live import WatchDisplay
 from examday.watch.loop import WatchOutcome, WatchPlan, run_watch
@@ -26,6 +27,8 @@ INTERVAL_HELP = "time between round starts: 90s, 15m, 4h (a bare number is secon
 FOR_HELP = "start rounds for this long, e.g. 4h (default: until Ctrl-C)"
 ROUND_TIMEOUT_HELP = "a round running longer is stopped and counts as failed"
 REPORTS_HELP = "the watch folder goes to DIR/<target>/watch-<time>/ (default: reports/ beside examday.toml)"
+METRICS_LISTEN_HELP = "serve the rounds' verdicts for Prometheus at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)"
+METRICS_FILE_HELP = "write them after every round to PATH (node_exporter's textfile collector: a .prom file)"
 
 
 def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
@@ -38,27 +41,55 @@ def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
           strict_attestations: bool = typer.Option(False, "--strict-attestations",
                                                    help="an unattested manual item fails its round"),
           sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign every round's record"),
-          waivers: Optional[Path] = typer.Option(None, "--waivers", help="waiver file")) -> None:
+          waivers: Optional[Path] = typer.Option(None, "--waivers", help="waiver file"),
+          metrics_listen: Optional[str] = typer.Option(None, "--metrics-listen", metavar="HOST:PORT",
+                                                       help=METRICS_LISTEN_HELP),
+          metrics_file: Optional[Path] = typer.Option(None, "--metrics-file", metavar="PATH",
+                                                      help=METRICS_FILE_HELP)) -> None:
     """Re-run the during phase every --interval: a record per round, a trend page, exit 1 if any round failed."""
     plan = WatchPlan(_duration("--interval", interval), _duration("--for", for_) if for_ else None)
     timeout_s = _duration("--round-timeout", round_timeout)
     for flag, path in (("--sign-key", sign_key), ("--waivers", waivers), ("--attestations", attestations)):
         if path is not None and not path.expanduser().is_file():
             fail(f"{flag} {path}: no such file")
+    address = _listen_address(metrics_listen)
+    if metrics_file is not None and not metrics_file.absolute().parent.is_dir():
+        fail(f"--metrics-file {metrics_file}: its folder does not exist")
     config = config_or_fail(target)
     options = RoundOptions(target=config.source_path or Path("examday.toml").absolute(), timeout_s=timeout_s,
                            operator=operator, attestations=_absolute(attestations),
                            strict_attestations=strict_attestations, sign_key=_absolute(sign_key),
                            waivers=_absolute(waivers), redactor=Redactor(run_secrets(config)))
     info = _info(config, plan, options)
+    publisher = _publisher(info, address, metrics_file)
     layout = _layout(reports_dir or options.target.parent / "reports", config, info.started_at)
     try:
         with WatchDisplay(console, _heading(config, plan, layout)) as display:
-            outcome = run_watch(plan, options, layout, info, display)
+            outcome = run_watch(plan, options, layout, info, display, publisher)
     except OSError as error:
         fail(f"could not write under {layout.folder}: {error}", EXIT_INTERNAL)
+    finally:
+        publisher.close()
     _closing(outcome, layout)
     raise typer.Exit(outcome.exit_code)
+
+
+def _listen_address(text: Optional[str]) -> Optional[tuple[str, int]]:
+    try:
+        return listen_address(text) if text is not None else None
+    except ValueError as error:
+        fail(f"--metrics-listen: {error}")
+
+
+def _publisher(info: WatchInfo, address: Optional[tuple[str, int]], textfile: Optional[Path]) -> RoundPublisher:
+    server = None
+    if address is not None:
+        try:
+            server = MetricsServer(*address)
+        except OSError as error:
+            fail(f"--metrics-listen {address[0]}:{address[1]}: cannot listen there: {error.strerror or error}")
+        console.print(f"metrics for Prometheus: http://{address[0]}:{server.address[1]}/metrics")
+    return RoundPublisher(info, server, textfile.absolute() if textfile else None)
 
 
 def _duration(flag: str, text: str) -> float:

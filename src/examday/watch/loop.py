@@ -13,6 +13,7 @@ line (nothing a later round would fix).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from examday.watch.durations import format_duration
@@ -51,13 +52,17 @@ class WatchOutcome:
         return EXIT_FAILED if self.failed else EXIT_OK
 
 
+OnRound = Callable[[list[RoundSummary]], None]
+
+
 def run_watch(plan: WatchPlan, options: RoundOptions, layout: WatchLayout, info: WatchInfo,
-              display: WatchDisplay) -> WatchOutcome:
-    """Run rounds until the plan's duration ends or a signal stops it; the trend is always written."""
+              display: WatchDisplay, on_round: OnRound | None = None) -> WatchOutcome:
+    """Run rounds until the plan's duration ends or a signal stops it; the trend is always written.
+    ``on_round`` gets every round so far after each one (the metrics the watch exposes)."""
     outcome = WatchOutcome()
     with stop_on_signals() as stop:
         try:
-            _rounds(plan, options, layout, info, display, stop, outcome)
+            _rounds(plan, options, layout, info, display, stop, outcome, on_round or (lambda rounds: None))
         except RoundUsageError as error:
             outcome.ended_by, outcome.usage_error = "usage error", str(error)
         finally:
@@ -69,7 +74,7 @@ def run_watch(plan: WatchPlan, options: RoundOptions, layout: WatchLayout, info:
 
 
 def _rounds(plan: WatchPlan, options: RoundOptions, layout: WatchLayout, info: WatchInfo,
-            display: WatchDisplay, stop: StopRequest, outcome: WatchOutcome) -> None:
+            display: WatchDisplay, stop: StopRequest, outcome: WatchOutcome, on_round: OnRound) -> None:
     began = time.monotonic()
     next_start = began
     while plan.duration_s is None or next_start - began < plan.duration_s:
@@ -80,6 +85,7 @@ def _rounds(plan: WatchPlan, options: RoundOptions, layout: WatchLayout, info: W
         summary = run_round(number, options, layout, lambda: _cut_short(stop, display))
         outcome.rounds.append(summary)
         write_trend(layout, info, outcome.rounds)
+        on_round(outcome.rounds)
         display.round_ended(summary)
         _cut_short(stop, display)  # a signal that came as the round ended: say so before stopping
         if stop.stopping:

@@ -44,6 +44,7 @@ class RoundSummary:
     memory_pct: dict[str, float] = field(default_factory=dict)  # container -> % of its memory limit
     failed_items: list[str] = field(default_factory=list)
     triage: dict[str, str] = field(default_factory=dict)  # failed item -> the Common Issue its triage names
+    item_outcomes: dict[str, str] = field(default_factory=dict)  # item ID -> its worst outcome in the round
     record: str | None = None  # the round's record folder, relative to the watch folder
     problem: str = ""  # why there is no (complete) record: timed out, cut short, crashed
     cut_short: bool = False
@@ -97,7 +98,23 @@ def summary_from_results(document: dict[str, Any], **round_fields: Any) -> Round
         memory_pct=_per_container(resources, "memory_pct"),
         failed_items=sorted({item["id"] for item in items if item.get("outcome") in ("failed", "error")}),
         triage={item["id"]: str(item["triage"].get("issue")) for item in items if isinstance(item.get("triage"), dict)},
+        item_outcomes=_worst_outcomes(items),
         **round_fields)
+
+
+_SEVERITY = ("passed", "not_applicable", "skipped", "waived", "error", "failed")
+
+
+def _worst_outcomes(items: list[dict[str, Any]]) -> dict[str, str]:
+    """A parametrized item counts once, by its worst instance."""
+    worst: dict[str, str] = {}
+    for item in items:
+        outcome = str(item.get("outcome"))
+        rank = _SEVERITY.index(outcome) if outcome in _SEVERITY else len(_SEVERITY)
+        current = worst.get(item["id"])
+        if current is None or rank > (_SEVERITY.index(current) if current in _SEVERITY else len(_SEVERITY)):
+            worst[item["id"]] = outcome
+    return dict(sorted(worst.items()))
 
 
 def _reading(evidence: dict[str, Any], where: tuple[str, str]) -> float | None:
