@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -16,7 +17,10 @@ from examday.report.redaction import Redactor
 from examday.facts.record_secrets import run_secrets
 from examday.watch.charts import Limits
 from examday.watch.durations import DurationError, format_duration, parse_duration
+from examday.report.archive import RESULTS_NAME
+from examday.watch.alerts import AlertSender
 from examday.watch.exposition import MetricsServer, RoundPublisher, listen_address
+from examday.watch.summary import RoundSummary
 from examday.watch.layout import WatchLayout, new_watch_layout
 from examday.watch.live import WatchDisplay
 from examday.watch.loop import WatchOutcome, WatchPlan, run_watch
@@ -65,7 +69,8 @@ def watch(interval: str = typer.Option("60s", "--interval", help=INTERVAL_HELP),
     layout = _layout(reports_dir or options.target.parent / "reports", config, info.started_at)
     try:
         with WatchDisplay(console, _heading(config, plan, layout)) as display:
-            outcome = run_watch(plan, options, layout, info, display, publisher)
+            outcome = run_watch(plan, options, layout, info, display,
+                                _every_round(publisher, _alert_sender(config, info, layout, display)))
     except OSError as error:
         fail(f"could not write under {layout.folder}: {error}", EXIT_INTERNAL)
     finally:
@@ -90,6 +95,26 @@ def _publisher(info: WatchInfo, address: Optional[tuple[str, int]], textfile: Op
             fail(f"--metrics-listen {address[0]}:{address[1]}: cannot listen there: {error.strerror or error}")
         console.print(f"metrics for Prometheus: http://{address[0]}:{server.address[1]}/metrics")
     return RoundPublisher(info, server, textfile.absolute() if textfile else None)
+
+
+def _alert_sender(config: ExamdayConfig, info: WatchInfo, layout: WatchLayout,
+                  display: WatchDisplay) -> Optional[AlertSender]:
+    """Pages only when the target's own file asks for it ([alertmanager] watch_alerts = true)."""
+    cfg = config.alertmanager
+    if cfg is None or not cfg.watch_alerts:
+        return None
+    from examday.probes.alertmanager import AlertmanagerProbe
+
+    return AlertSender(AlertmanagerProbe(cfg.url, cfg.timeout_seconds), info,
+                       lambda summary: layout.folder / str(summary.record) / RESULTS_NAME, display.notice)
+
+
+def _every_round(*listeners: Optional[Callable[[list[RoundSummary]], None]]) -> Callable[[list[RoundSummary]], None]:
+    def each(rounds: list[RoundSummary]) -> None:
+        for listener in listeners:
+            if listener is not None:
+                listener(rounds)
+    return each
 
 
 def _duration(flag: str, text: str) -> float:

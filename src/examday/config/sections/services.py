@@ -168,3 +168,6 @@ class AlertmanagerConfig(ServiceUrlConfig):
     # sink); without it, delivery is confirmed by Alertmanager's notification counters.
     receiver_record_url: HttpBaseUrl | None = None
     delivery_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60
+    # `examday watch` posts an alert per item a round fails, resolved when a later round passes it:
+    # it pages people, so only when the target's own file says so.
+    watch_alerts: bool = False
