@@ -33,8 +33,8 @@ def during(minutes: int, p95: float, failed: bool):
                    message="p95 is 930 ms (limit 500 ms)" if failed else "", triage=TRIAGE if failed else None,
                    evidence={"p95_ms": {"value": p95, "source": "logs"}})
     errors = item("DUR-ERR-01", phases=["during"], evidence={"error_rate": {"value": 0.001, "source": "logs"}})
-    slow = item("DUR-LAT-02", phases=["during"], evidence={"top_slow_routes": [["POST /v1/x", 3]],
-                                                          "top_slow_sql": [["SELECT 1", 2]]})
+    slow = item("DUR-LAT-02", phases=["during"], evidence={"top_slow_routes": [["POST /v1/x", minutes // 30]],
+                                                          "top_slow_sql": [["INSERT INTO attempt_events ...", 2]]})
     pool = item("DUR-SYS-01", phases=["during"], evidence={"usage": {"value": 0.4, "source": "pg"}})
     return run_of(latency, errors, slow, pool, phase="during", started_at=T0 + dt.timedelta(minutes=minutes),
                   ended_at=T0 + dt.timedelta(minutes=minutes, seconds=20))
@@ -73,6 +73,8 @@ def test_the_postmortem_holds_every_run_of_the_exam_in_order_with_its_failures(r
     assert page.count('class="chart"') == 3 and page.count('class="failed-round"') == 3  # one mark per chart
     assert "DUR-LAT-01 (High Latency)" in page and "increase pool_size" in page  # the timeline and the triage
     assert "req-500" in page and "INSERT INTO attempt_events" in page and "POST /v1/x" in page
+    # the most slow requests one window held (windows overlap: not a sum), the slowest statement once
+    assert re.search(r"POST /v1/x</span></td><td>4</td>", page) and page.count("INSERT INTO attempt_events") == 1
     assert "CPU spike accepted" in page and "orphan_answers" in page and "1 violating row" in page
     assert "to be completed" in page
     # every run links to its own record

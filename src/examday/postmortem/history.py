@@ -97,12 +97,14 @@ class ExamHistory:
         return list(unique.values())[-SAMPLES_SHOWN:]
 
     def slowest_routes(self) -> list[tuple[str, int]]:
-        """Requests over the slow threshold per route, summed over every during run."""
-        counts: Counter[str] = Counter()
+        """Per route, the most requests over the slow threshold one during run's window held. Not a sum:
+        the windows of successive rounds overlap (15 minutes each, a round a minute), so a sum would
+        count one slow request many times."""
+        most: Counter[str] = Counter()
         for run in self.runs:
             for route, count in _evidence(run, "DUR-LAT-02").get("top_slow_routes") or []:
-                counts[str(route)] += int(count)
-        return counts.most_common(10)
+                most[str(route)] = max(most[str(route)], int(count))
+        return most.most_common(10)
 
     def slowest_sql(self) -> list[dict[str, Any]]:
         """The slowest statements the triages saw, slowest first, and the most frequent slow ones."""
@@ -111,7 +113,7 @@ class ExamHistory:
             for i in run.items:
                 for query in _triage_found(i, "logs").get("slowest_sql") or []:
                     kept = seen.get(query["statement"])
-                    if kept is None or query["query_ms"] > kept["query_ms"]:
+                    if kept is None or (query.get("query_ms") or 0) > (kept.get("query_ms") or 0):
                         seen[query["statement"]] = query
             for statement, count in _evidence(run, "DUR-LAT-02").get("top_slow_sql") or []:
                 seen.setdefault(str(statement), {"statement": statement, "query_ms": None, "request_id": None,

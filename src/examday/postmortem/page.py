@@ -115,7 +115,7 @@ def _slowest(history: ExamHistory) -> str:
     routes = [(False, [_mono(route), str(count)]) for route, count in history.slowest_routes()]
     queries = [(False, [_e(q.get("query_ms") if q.get("query_ms") is not None else ""), _mono(q.get("request_id") or ""),
                         _mono(q.get("statement"))]) for q in history.slowest_sql()]
-    return (_table(["route", "slow requests"], routes, "no slow route recorded")
+    return (_table(["route", "slow requests (most in one window)"], routes, "no slow route recorded")
             + _table(["ms", "request ID", "statement"], queries, "no slow statement recorded"))
 
 
