@@ -32,15 +32,15 @@ def postmortem(exam: Optional[str] = typer.Argument(None, help="the exam's id (d
             console.print(f"completed {escape(str(folder))}: sign it with `examday sign {escape(str(folder))} --key KEY`, "
                           "check it with `examday verify`")
             return
-        exam_id = exam or (config.exam.id if config.exam else None)
-        if not exam_id:
+        which_exam = exam or (config.exam.id if config.exam else None)
+        if not which_exam:
             fail("which exam? Give its id (`examday postmortem EXAM-ID`) or set [exam] id in the target's examday.toml")
-        folder = build_postmortem(reports_dir or _default_reports(config), exam_id, limits)
+        folder = build_postmortem(reports_dir or _default_reports(config), which_exam, limits)
     except ExamdayError as error:
         fail(str(error))
     except OSError as error:
         fail(f"could not write the post-mortem: {error}", EXIT_INTERNAL)
-    console.print(f"post-mortem of {escape(exam_id)}: {escape(str(folder / 'postmortem.html'))}\n"
+    console.print(f"post-mortem of {escape(which_exam)}: {escape(str(folder / 'postmortem.html'))}\n"
                   f"complete {escape(str(folder / 'lessons.toml'))} (resolution, prevention, runbook updates), then "
                   f"`examday postmortem --complete {escape(str(folder))}`")
 

@@ -31,10 +31,10 @@ class PostmortemError(ExamdayError):
     """The folder is not a post-mortem draft examday wrote, or it is sealed already."""
 
 
-def build_postmortem(reports_dir: Path, exam_id: str, limits: Limits, now: dt.datetime | None = None) -> Path:
-    history = exam_history(reports_dir, exam_id)
+def build_postmortem(reports_dir: Path, which_exam: str, limits: Limits, now: dt.datetime | None = None) -> Path:
+    history = exam_history(reports_dir, which_exam)
     now = now or dt.datetime.now(dt.timezone.utc)
-    folder = reports_dir / folder_slug(history.target) / FOLDER / f"{folder_slug(exam_id)}-{now:%Y%m%dT%H%M%S}Z"
+    folder = reports_dir / folder_slug(history.target) / FOLDER / f"{folder_slug(which_exam)}-{now:%Y%m%dT%H%M%S}Z"
     folder.mkdir(parents=True)
     (folder / LESSONS_NAME).write_text(lessons_template(history), encoding="utf-8")
     (folder / DATA_NAME).write_text(json.dumps(_data(history, reports_dir, folder, now), indent=2) + "\n",

@@ -131,19 +131,19 @@ class ExamHistory:
         return []
 
 
-def exam_history(reports_dir: Path, exam_id: str) -> ExamHistory:
+def exam_history(reports_dir: Path, which_exam: str) -> ExamHistory:
     runs, exam, target = [], None, ""
     for path in sorted(reports_dir.rglob(RESULTS_NAME)):
         document = _read(path)
         run = document.get("run", {}) if document else {}
-        if (run.get("exam") or {}).get("id") != exam_id or path.parent.name.startswith("."):
+        if (run.get("exam") or {}).get("id") != which_exam or path.parent.name.startswith("."):
             continue
         exam, target = run["exam"], run.get("target_name", "")
         runs.append(RunEntry(path.parent.relative_to(reports_dir).as_posix(), run.get("phase", "?"),
                              dt.datetime.fromisoformat(run["started_at"]), dt.datetime.fromisoformat(run["ended_at"]),
                              document.get("verdict", "?"), document))
     if exam is None:
-        raise NoRecordsOfExam(f"no record under {reports_dir} names exam {exam_id!r}",
+        raise NoRecordsOfExam(f"no record under {reports_dir} names exam {which_exam!r}",
                               hint="give the exam's [exam] id and the reports folder its runs wrote to (--reports-dir)")
     return ExamHistory(exam, target, sorted(runs, key=lambda r: (r.started_at, r.record)))
 
