@@ -11,6 +11,7 @@ items are in no list (the item list above the statement has them, with reasons).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from examday.report.model import RunRecord
@@ -24,13 +25,19 @@ RESULT_OF_VERDICT = {Verdict.GO: "PASSED", Verdict.GO_WITH_WAIVERS: "WARNED", Ve
 _SEVERITY = {"failed": 3, "error": 3, "waived": 2, "passed": 1, "skipped": 0, "not_applicable": 0}
 
 
+def worst_outcomes(outcomes: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """(item ID, outcome) pairs -> each ID's worst outcome: a parametrized item counts once."""
+    worst: dict[str, str] = {}
+    for item_id, outcome in outcomes:
+        current = worst.get(item_id)
+        if current is None or _SEVERITY.get(outcome, 0) > _SEVERITY.get(current, 0):
+            worst[item_id] = outcome
+    return worst
+
+
 def test_result_statement(run: RunRecord, subject_digests: dict[str, str]) -> dict[str, Any]:
     """An in-toto Statement whose subject is the files named in subject_digests (name -> sha256)."""
-    worst: dict[str, str] = {}  # a parametrized item counts once, by its worst instance
-    for item in run.items:
-        current = worst.get(item.id)
-        if current is None or _SEVERITY[item.outcome] > _SEVERITY[current]:
-            worst[item.id] = item.outcome
+    worst = worst_outcomes((item.id, item.outcome) for item in run.items)
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": name, "digest": {"sha256": digest}} for name, digest in sorted(subject_digests.items())],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from examday.report.model import iso_utc
+from examday.report.results_json import worst_outcomes
 
 # Verdicts of a round beyond the record's own (GO, GO WITH WAIVERS, NO-GO):
 ERROR = "ERROR"  # no record: the round crashed or timed out
@@ -98,23 +99,9 @@ def summary_from_results(document: dict[str, Any], **round_fields: Any) -> Round
         memory_pct=_per_container(resources, "memory_pct"),
         failed_items=sorted({item["id"] for item in items if item.get("outcome") in ("failed", "error")}),
         triage={item["id"]: str(item["triage"].get("issue")) for item in items if isinstance(item.get("triage"), dict)},
-        item_outcomes=_worst_outcomes(items),
+        item_outcomes=dict(sorted(worst_outcomes((i["id"], str(i.get("outcome"))) for i in items).items())),
         **round_fields)
 
-
-_SEVERITY = ("passed", "not_applicable", "skipped", "waived", "error", "failed")
-
-
-def _worst_outcomes(items: list[dict[str, Any]]) -> dict[str, str]:
-    """A parametrized item counts once, by its worst instance."""
-    worst: dict[str, str] = {}
-    for item in items:
-        outcome = str(item.get("outcome"))
-        rank = _SEVERITY.index(outcome) if outcome in _SEVERITY else len(_SEVERITY)
-        current = worst.get(item["id"])
-        if current is None or rank > (_SEVERITY.index(current) if current in _SEVERITY else len(_SEVERITY)):
-            worst[item["id"]] = outcome
-    return dict(sorted(worst.items()))
 
 
 def _reading(evidence: dict[str, Any], where: tuple[str, str]) -> float | None:
