@@ -20,12 +20,11 @@ from examday.facts.canary import (
 from examday.facts.health import health_problem
 from examday.facts.logged_errors import logged_errors_since, since_recovery
 from examday.facts.logs import request_id_logged
-from examday.facts.metrics import counted_for, parse_counters, scrape_text
+from examday.facts.metrics import search_for_marker
 
 pytestmark = pytest.mark.recovery
 RUNBOOK = "Recovery Verification"
 TRACE_REQUESTS = 6  # spread over the workers (each counts in its own registry)
-MAX_SCRAPES = 12
 
 
 @item("REC-HLT-01", "Health Checks: /health answers 200 and ready reports status ok",
@@ -93,17 +92,14 @@ def test_metrics_count_a_request_of_ours(api, backend_metrics, examday_config, e
     marker = f"examday-trace-{uuid.uuid4().hex[:12]}"
     marker_path = api.url_for(marker).path  # the backend may see it without a proxy's /api
     answers = [api.get(marker_path).status for _ in range(TRACE_REQUESTS)]
-    found, scrapes, samples = 0.0, 0, 0
-    while scrapes < MAX_SCRAPES and not found:
-        text = scrape_text(backend_metrics, path)
-        scrapes, samples, found = scrapes + 1, parse_counters(text).samples, counted_for(text, f"/{marker}")
-    evidence.record(path=path, marker_path=marker_path, marker_answers=sorted(set(answers)), scrapes=scrapes,
-                    samples=samples, marker_counted=found,
+    search = search_for_marker(backend_metrics, path, f"/{marker}")
+    evidence.record(path=path, marker_path=marker_path, marker_answers=sorted(set(answers)), scrapes=search.scrapes,
+                    samples=search.samples, marker_counted=search.counted,
                     note="each worker has its own registry: a scrape shows the worker that answered it")
     where = f"{backend_metrics.base_url}{path}"
-    assert samples > 0, f"{where} answered without a single metric sample"
-    assert found > 0, (f"none of {scrapes} scrapes of {where} counted our {TRACE_REQUESTS} requests to {marker_path}: "
-                       "the metrics do not count requests")
+    assert search.samples > 0, f"{where} answered without a single metric sample"
+    assert search.counted > 0, (f"none of {search.scrapes} scrapes of {where} counted our {TRACE_REQUESTS} requests "
+                                f"to {marker_path}: the metrics do not count requests")
 
 
 @item("REC-OBS-03", "Observability: no errors in the backend's logs since the incident",
