@@ -16,10 +16,12 @@ import pytest
 
 from examday.checklist import item
 from examday.facts.reconcile import reconcile
+from examday.facts.rollback import rollback_candidate
 from examday.rehearsal import latency_svg
 from examday.rehearsal.drill import JOIN_WITHIN_S, DrillRun, median_p95, observed_during, totals
 from examday.rehearsal.faults import (
-    container_frozen_in_bursts, container_frozen_then_restarted, container_restarted, container_stopped, worker_killed,
+    container_frozen_in_bursts, container_frozen_then_restarted, container_restarted, container_stopped,
+    full_system_restart, rolled_back, worker_killed,
 )
 
 pytestmark = pytest.mark.rehearsal
@@ -49,6 +51,27 @@ def record_drill(run: DrillRun, postgres, examday_config, evidence) -> None:
     assert not reconciled.missing_count, (
         f"answers lost: {reconciled.missing_count} of {reconciled.acknowledged} acknowledged answers are not in "
         f"the database as sent, first {reconciled.missing[:3]}")
+
+
+def signed_out(run: DrillRun) -> dict[str, int]:
+    """The students' 401s: a drill is shorter than an access token's life, so a 401 means the fault
+    forgot the sign-in. The simulated students sign in again at once; a real one is sent to the
+    login page mid-exam."""
+    return {note: n for note, n in run.result.notes.items() if note.endswith("HTTP 401")}
+
+
+def served_again(run: DrillRun, api, evidence, after_what: str) -> None:
+    """After the fault: every request of the load served, no student signed out, health and ready ok."""
+    requests, errors = totals(run.after(GRACE_S))
+    assert requests, f"no load was left after {after_what} to judge"
+    assert not errors, (f"promise broken: after {after_what} {errors} of {requests} requests still failed "
+                        f"({run.result.examples}): students could not carry on")
+    assert not signed_out(run), (f"promise broken: {after_what} signed students out ({signed_out(run)}): sign-ins "
+                                 "must outlive it")
+    health, ready = api.health(), api.ready()
+    evidence.record(health_after=health.status, ready_after=ready)
+    assert health.status == 200, f"promise broken: after {after_what} /health answered {health.status}"
+    assert ready.is_ok, f"promise broken: after {after_what} {ready.describe()}"
 
 
 def logged_since(docker_engine, examday_config, since: dt.datetime, event: str) -> int:
@@ -116,11 +139,8 @@ def test_backend_restart_under_load(drills, postgres, examday_config, evidence):
     assert requests, f"the restart took {run.seen.get('healthy_after_s')} s: no load was left after it to judge"
     assert not errors, (f"promise broken: after the restart {errors} of {requests} requests still failed "
                         f"({run.result.examples}): students could not carry on")
-    # A drill is shorter than an access token's life: a 401 means the restart forgot the sign-in. The
-    # simulated students sign in again at once; a real one is sent to the login page mid-exam.
-    signed_out = {note: n for note, n in run.result.notes.items() if note.endswith("HTTP 401")}
-    assert not signed_out, (f"promise broken: the restart signed students out ({signed_out}): sign-ins must "
-                            "outlive a restart of the backend")
+    assert not signed_out(run), (f"promise broken: the restart signed students out ({signed_out(run)}): sign-ins "
+                                 "must outlive a restart of the backend")
 
 
 @item("REH-DBL-01", "Database latency: p95 degrades while the database is slow and recovers after",
@@ -175,3 +195,52 @@ def test_database_unresponsive_then_restarted(drills, diagnose, api, postgres, e
     ready = api.ready()
     evidence.record(ready_after=ready)
     assert ready.is_ok, f"promise broken: after the database restart {ready.describe()}"
+
+
+@item("REH-EMG-01", "Full system restart: in the runbook's order, healthy, serving again, no answer lost",
+      runbook="Emergency Procedures / Full System Restart",
+      remediation="Start the infrastructure (database, Redis, proxy) first and wait for its health checks, then "
+                  "the application; if it does not serve again, read the step that failed in the evidence and "
+                  "`docker logs` of that container. Answers lost mean data outside a volume.",
+      references=("docs/platform.md#containers-and-deployment", "docs/platform.md#sessions"))
+def test_full_system_restart(drills, api, postgres, examday_config, evidence):
+    containers = examday_config.docker.containers
+    infrastructure = [n for n in (containers.name_of("postgres"), containers.name_of("redis"),
+                                  containers.name_of("proxy")) if n]
+    application = [n for n in (containers.name_of("backend"), containers.name_of("frontend")) if n]
+    fault = partial(full_system_restart, drills.engine, infrastructure, application)
+    run = drills.run(fault, "full system restart: everything stopped, infrastructure then application started",
+                     hold_s=GRACE_S, settle_s=2 * RESTART_BUDGET_S)
+    evidence.record(steps=run.seen["steps"], back_after_s=run.seen.get("back_after_s"),
+                    proxy="restarted" if containers.name_of("proxy") else "not a container of the target: not restarted")
+    record_drill(run, postgres, examday_config, evidence)
+    served_again(run, api, evidence, "the full restart")
+
+
+@item("REH-EMG-03", "Rollback: the previous release deployed and verified under load, then rolled forward",
+      runbook="Emergency Procedures / Rollback Plan",
+      remediation="Keep the previous release's images on the host (PRE-CAP-03) and make sure the previous release "
+                  "runs on today's database; students answering during the switch must keep their answers.",
+      references=("docs/platform.md#containers-and-deployment",))
+def test_rollback_then_roll_forward(drills, api, docker_engine, postgres, examday_config, evidence):
+    names = examday_config.docker.containers.model_dump()
+    candidates = [rollback_candidate(docker_engine, names[role])
+                  for role in examday_config.platform.rollback_roles if names.get(role)]
+    evidence.record(rollback={c.container: {"running": c.running_image, "previous": c.previous} for c in candidates})
+    missing = [f"{c.container} (running {c.running_image})" for c in candidates if not c.ready]
+    assert candidates and not missing, f"promise broken: no previous image to roll back to for: {', '.join(missing)}"
+    previous = {c.container: c.previous[0] for c in candidates}  # the newest other image of its repository
+    fault = partial(observed_during, rolled_back(drills.engine, previous),
+                    lambda: {"health": api.health().status, "ready": api.ready()})
+    run = drills.run(fault, "rolled back to the previous release, then forward",
+                     hold_s=drills.rehearsal.steady_seconds, settle_s=2 * RESTART_BUDGET_S)
+    on_previous = run.seen["observed"]
+    evidence.record(steps=run.seen["steps"], verified_on_previous=on_previous)
+    record_drill(run, postgres, examday_config, evidence)
+    assert on_previous["health"] == 200 and on_previous["ready"].is_ok, (
+        f"promise broken: on the previous release /health answered {on_previous['health']} and "
+        f"{on_previous['ready'].describe()}")
+    running = {c.container: docker_engine.container(c.container).image for c in candidates}
+    assert running == {c.container: c.running_image for c in candidates}, (
+        f"after rolling forward the containers run {running}, not the release from before the drill")
+    served_again(run, api, evidence, "the rollback and roll forward")

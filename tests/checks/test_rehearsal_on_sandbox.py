@@ -23,7 +23,7 @@ from tests.checks.runner import fails_exactly, fails_for, run_checklist, sandbox
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
-DRILLS = {"REH-RED-01", "REH-WRK-01", "REH-RST-01", "REH-DBL-01", "REH-EMG-02"}
+DRILLS = {"REH-RED-01", "REH-WRK-01", "REH-RST-01", "REH-DBL-01", "REH-EMG-01", "REH-EMG-02", "REH-EMG-03"}
 SHORT = {"steady_seconds": 6, "redis_outage_seconds": 20, "db_latency_seconds": 12, "db_outage_seconds": 8,
          "students": 40}
 
@@ -67,7 +67,9 @@ MOSTLY_FROZEN = {"db_freeze_ms": 400, "db_freeze_period_ms": 500}
 @pytest.mark.parametrize("fault, drill, select, settings, says", [
     ("rate-limit-fails-closed", "REH-RED-01", "redis", {}, "rate limiting did not fail open"),
     ("single-worker", "REH-WRK-01", "worker", {}, "no other worker can keep serving"),
-    ("sign-ins-lost-on-restart", "REH-RST-01", "restart", {}, "the restart signed students out"),
+    ("sign-ins-lost-on-restart", "REH-RST-01", "backend_restart", {}, "the restart signed students out"),
+    ("sign-ins-lost-on-restart", "REH-EMG-01", "full_system_restart", {}, "the full restart signed students out"),
+    ("previous-image-gone", "REH-EMG-03", "rollback", {}, "no previous image to roll back to for: exam_platform_frontend"),
     ("connections-leak-after-stall", "REH-DBL-01", "database_latency", MOSTLY_FROZEN,
      "p95 did not recover after the database did"),
     # The requests the frozen database held keep their connections, and its restart frees none of

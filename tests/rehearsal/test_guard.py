@@ -8,7 +8,8 @@ from pathlib import Path
 from examday.config import load_config
 from examday.rehearsal.guard import drill_refusals
 
-NAMED = '[docker.containers]\npostgres = "stg_postgres"\nredis = "stg_redis"\nbackend = "stg_backend"\n'
+NAMED = ('[docker.containers]\npostgres = "stg_postgres"\nredis = "stg_redis"\nbackend = "stg_backend"\n'
+         'frontend = "stg_frontend"\n')
 ALLOWED = ('[rehearsal]\nallowed = true\nallowed_by = "A. Operator"\n'
            'allowed_because = "staging rehearsal before the exam"\n')
 

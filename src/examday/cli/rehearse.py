@@ -15,7 +15,8 @@ from examday.rehearsal.guard import drill_refusals
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DRILLS = {"redis": "redis_outage", "worker": "worker_killed", "restart": "backend_restart",
-          "latency": "database_latency"}
+          "latency": "database_latency", "database-down": "database_unresponsive",
+          "full-restart": "full_system_restart", "rollback": "rollback"}
 
 
 def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET_HELP),
@@ -25,7 +26,7 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
              production_target: Optional[Path] = typer.Option(
                  None, "--production-target", help="the production target's examday.toml: its containers are refused"),
              sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign the run's record")) -> None:
-    """Play simulated students and the four fault drills; exit 1 if a promise broke (the record says which)."""
+    """Play simulated students and the fault drills; exit 1 if a promise broke (the record says which)."""
     config = config_or_fail(target)
     unknown = sorted(set(drill or []) - set(DRILLS))
     if unknown:

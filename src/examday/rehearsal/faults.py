@@ -10,6 +10,10 @@ puts it back, whatever happened in between.
 - a container restarted (a deploy or a crash),
 - the database unresponsive: its container frozen, then restarted (the
   runbook's remedy for a database that does not answer),
+- the full system restart: everything stopped, the infrastructure started and
+  waited for until healthy, then the application (the runbook's order),
+- a rollback: the application's containers redeployed on their previous images,
+  then rolled forward (examday.rehearsal.redeploy),
 - database latency: the database container frozen (cgroup freezer, `docker
   pause`) for part of every period. This kernel has no netem, and a proxy in
   front of PostgreSQL would hide from pg_stat_activity which connections are
@@ -25,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from examday.facts.processes import uvicorn_worker_pids
+from examday.rehearsal.redeploy import kept_name, redeploy, restore
 
 REPLACE_TIMEOUT_S = 30.0
 THAWED_BEFORE_RESTART_S = 2.0
@@ -117,6 +122,89 @@ def container_frozen_then_restarted(engine: Engine, name: str) -> Iterator[dict[
         started = time.monotonic()
         container.restart(timeout=10)
         seen["healthy_after_s"] = round(engine.wait_healthy(name) + time.monotonic() - started, 1)
+
+
+class Steps:
+    """What a drill did and when (seconds from its start), for the record."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.done: list[dict[str, Any]] = []
+
+    def __call__(self, did: str) -> None:
+        self.done.append({"at_s": round(time.monotonic() - self.started, 1), "did": did})
+
+
+@contextmanager
+def full_system_restart(engine: Engine, infrastructure: list[str], application: list[str]) -> Iterator[dict[str, Any]]:
+    """The runbook's Full System Restart. Entering stops everything, the application first (the order
+    `compose down` stops in); leaving starts the infrastructure and waits until each is healthy
+    (instead of `sleep 30`), then the application likewise. Every container is started whatever
+    failed before it: the drill never leaves the platform down."""
+    steps = Steps()
+    seen: dict[str, Any] = {"steps": steps.done}
+    try:
+        for name in application + infrastructure:
+            engine.container(name).stop(timeout=10)
+            steps(f"stopped {name}")
+        yield seen
+    finally:
+        failures = [*_started_healthy(engine, infrastructure, steps), *_started_healthy(engine, application, steps)]
+        seen["back_after_s"] = steps.done[-1]["at_s"]
+        if failures:
+            raise RuntimeError("after the full restart: " + "; ".join(failures))
+
+
+def _started_healthy(engine: Engine, names: list[str], steps: Steps) -> list[str]:
+    failures = []
+    for name in names:
+        try:
+            engine.container(name).start()
+            steps(f"started {name}")
+        except Exception as error:  # noqa: BLE001 - start the others, report this one
+            failures.append(f"{name} did not start: {error}")
+    return failures + _healthy(engine, names, steps, "healthy")
+
+
+def _healthy(engine: Engine, names: list[str], steps: Steps, said: str) -> list[str]:
+    failures = []
+    for name in names:
+        try:
+            engine.wait_healthy(name)
+            steps(f"{name} {said}")
+        except TimeoutError as error:
+            failures.append(str(error))
+    return failures
+
+
+@contextmanager
+def rolled_back(engine: Engine, previous: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """The Rollback Plan: each container (name -> its previous image) redeployed on that image, until
+    healthy; leaving rolls forward to the very containers that ran before, until healthy."""
+    steps = Steps()
+    seen: dict[str, Any] = {"steps": steps.done, "previous": dict(previous)}
+    try:
+        for name, image in previous.items():
+            redeploy(engine.client, name, image)
+            steps(f"{name} redeployed on {image}")
+            engine.wait_healthy(name)
+            steps(f"{name} healthy on {image}")
+        seen["rolled_back_after_s"] = steps.done[-1]["at_s"]
+        yield seen
+    finally:
+        failures = []
+        for name in previous:
+            try:
+                restore(engine.client, name)
+                steps(f"{name} rolled forward")
+            except Exception as error:  # noqa: BLE001 - roll the others forward, say how to finish this one
+                failures.append(f"rolling {name} forward failed ({error}): its original container is "
+                                f"{kept_name(name)}: `docker rm -f {name} && docker rename {kept_name(name)} {name} "
+                                f"&& docker start {name}`")
+        failures += _healthy(engine, list(previous), steps, "healthy again")
+        seen["rolled_forward_after_s"] = steps.done[-1]["at_s"]
+        if failures:
+            raise RuntimeError("; ".join(failures))
 
 
 @contextmanager

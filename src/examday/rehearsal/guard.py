@@ -1,6 +1,7 @@
 """May the drills run against this target? Each refusal names its reason.
 
-The drills stop Redis, kill backend workers, restart the backend and freeze the database.
+The drills stop Redis, kill backend workers, restart the backend, freeze the database, restart
+the whole platform and roll it back to its previous images.
 They run only when:
 - the target's file opts in: [rehearsal] allowed = true, with allowed_by and allowed_because;
 - the target is not of kind production (unless the operator forces it on the command line);
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from examday.config import ExamdayConfig
 
-DRILLED_ROLES = ("postgres", "redis", "backend")  # what the four drills stop, kill, restart, freeze
+# What the drills stop, kill, restart, freeze and redeploy (the full restart stops all of them).
+DRILLED_ROLES = ("postgres", "redis", "backend", "frontend", "proxy")
 
 
 def drill_refusals(config: ExamdayConfig, production: ExamdayConfig | None = None,
