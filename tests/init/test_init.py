@@ -1,5 +1,7 @@
 """`examday init` on a compose file shaped like the real platform's production compose (docs/platform.md):
-its roles, prefix, ports and datastore access found, guesses marked, and the file it writes loads."""
+its roles, prefix, ports and datastore access found, guesses marked, what compose cannot say listed
+with the key to set, and the file it writes loads. Compose only (`--compose-only`): the sandbox's
+containers carry the platform's names, and these tests must not read them."""
 
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def test_the_real_platforms_compose_gives_its_roles_prefix_and_datastore_access(
     target = tmp_path / "examday.toml"
     done = examday("init", str(platform_checkout / "docker-compose.prod.yml"), "--env-file",
                    str(platform_checkout / ".env"), "--env-file", str(platform_checkout / ".env.production"),
-                   "--output", str(target))
+                   "--output", str(target), "--compose-only")
     assert done.returncode == 0, done.stdout + done.stderr
     text = target.read_text()
     assert "not-in-the-target" not in text  # no secret from the env files
@@ -79,17 +81,24 @@ def test_the_real_platforms_compose_gives_its_roles_prefix_and_datastore_access(
     for key in ("base_url", "prefix", "sources"):
         assert re.search(rf"^{key} = .*# guess: ", text, flags=re.M), key
     assert "elasticsearch" not in text  # an optional profile, off by default
+    # no monitoring, backup job, DNS or proxy container in its compose: said with the key to set
+    for keys in ("prometheus.url", "alertmanager.url", "backup.host_dir or backup.container", "api.base_url",
+                 "operator.password_file or operator.password_env",
+                 "exam.window_file or exam.starts_at + exam.ends_at"):
+        assert f"#   not found: set {keys} (" in text and f"not found: set {keys} (" in done.stdout, keys
+    assert config.prometheus is None and config.operator is None and config.exam is None
 
 
 def test_what_it_cannot_find_is_listed_with_the_key_to_set(tmp_path):
     compose = tmp_path / "docker-compose.yml"
     compose.write_text("services:\n  web:\n    image: nginx:1.27\n")
-    done = examday("init", str(compose), "--output", str(tmp_path / "examday.toml"))
+    done = examday("init", str(compose), "--output", str(tmp_path / "examday.toml"), "--compose-only")
     assert done.returncode == 0, done.stdout + done.stderr
     text = (tmp_path / "examday.toml").read_text()
     for key in ("docker.containers.postgres", "docker.containers.redis", "docker.containers.backend"):
-        assert f"#   {key}: no compose service looks like the" in text
-        assert f"not found: {key}" in done.stdout
+        assert f"#   not found: set {key} (no compose service looks like the" in text
+        assert f"not found: set {key} (" in done.stdout
+    load_config(tmp_path / "examday.toml")  # a stand-in base URL: it loads as written
 
 
 def test_an_existing_file_is_not_overwritten_and_a_missing_compose_file_is_one_message(tmp_path):

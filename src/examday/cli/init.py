@@ -10,15 +10,19 @@ from rich.markup import escape
 
 from examday.cli.output import console, fail
 from examday.errors import ExamdayError
+from examday.init.found import Discovery
 
 
 def init(compose_files: List[Path] = typer.Argument(..., help="the platform's compose file(s), as `up` uses them"),
          env_files: List[Path] = typer.Option([], "--env-file", help="an env file compose reads (repeatable)"),
          name: Optional[str] = typer.Option(None, "--name", help="the target's name (default: the compose project's)"),
          output: Path = typer.Option(Path("examday.toml"), "--output", "-o", help="where to write it"),
-         force: bool = typer.Option(False, "--force", help="overwrite an existing file")) -> None:
-    """Write a commented examday.toml from compose: roles, API prefix, ports, how to reach the datastores."""
-    from examday.init import discover, render_target
+         force: bool = typer.Option(False, "--force", help="overwrite an existing file"),
+         compose_only: bool = typer.Option(False, "--compose-only",
+                                           help="read only the compose files, not the running containers")) -> None:
+    """Write a commented examday.toml from compose (and the running stack): roles, API prefix, ports,
+    monitoring, how to reach the datastores, and what it could not find with the key to set."""
+    from examday.init import discover, finish, read_running, render_target
     from examday.probes.compose import resolved_compose_config
 
     for path in [*compose_files, *env_files]:
@@ -32,13 +36,28 @@ def init(compose_files: List[Path] = typer.Argument(..., help="the platform's co
         compose = resolved_compose_config(files, project_dir=files[0].parent, env_files=envs)
     except ExamdayError as error:
         fail(f"could not read the compose configuration: {error}")
-    found = discover(compose, raw_services(files))
-    text = render_target(found, name or str(compose.get("name") or files[0].parent.name), files, envs)
+    project = str(compose.get("name") or files[0].parent.name)
+    found = discover(compose, raw_services(files), project=project)
+    if not compose_only:
+        read_stack(found)
+    finish(found)
+    text = render_target(found, name or project, files, envs)
     output.write_text(text, encoding="utf-8")
-    guesses = sum(f.guess for f in [*found.containers.values(), *found.values.values()])
-    console.print(f"wrote {escape(str(output))}: {len(found.containers)} containers, {guesses} guesses to check, "
-                  f"{len(found.missing)} not found" + ("".join(f"\n  not found: {escape(k)} ({escape(w)})"
-                                                           for k, w in found.missing)))
+    console.print(f"wrote {escape(str(output))}: {len(found.containers)} containers, {found.guesses()} guesses to "
+                  f"check, {len(found.missing)} not found" + "".join(f"\n  {escape(note)}" for note in found.notes)
+                  + "".join(f"\n  {escape(missing.line())}" for missing in found.missing))
+
+
+def read_stack(found: Discovery) -> None:
+    """What the running containers add; an engine that does not answer is a note, not a failure."""
+    from examday.init import read_running
+    from examday.init.docker_stack import DockerStack
+
+    stack = DockerStack()
+    try:
+        read_running(stack, found)
+    finally:
+        stack.close()
 
 
 def raw_services(files: list[Path]) -> dict[str, dict]:
