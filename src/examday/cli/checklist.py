@@ -12,12 +12,11 @@ from pydantic import ValidationError
 
 from examday.attestations import Attestation, append_attestation, evidence_reference
 from examday.checklist import PHASES
+from examday.checklist_files import pytest_args
 from examday.cli.output import EXIT_USAGE, console, fail
 from examday.config import load_config
 from examday.errors import ExamdayError
 from examday.signoff_files import first_problem
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def checklist(phase: Optional[str] = typer.Option(None, help=f"one of {', '.join(PHASES)}"),
@@ -25,8 +24,7 @@ def checklist(phase: Optional[str] = typer.Option(None, help=f"one of {', '.join
     """Print the checklist catalog (ID, phase, title, automated or attested) from the tests' metadata."""
     if phase is not None and phase not in PHASES:
         fail(f"unknown phase {phase!r}: choose one of {', '.join(PHASES)}")
-    args = [str(REPO_ROOT / "checks"), "--examday-catalog", "-p", "no:terminal", "-p", "no:cacheprovider",
-            "--rootdir", str(REPO_ROOT)]
+    args = [*pytest_args(), "--examday-catalog", "-p", "no:terminal", "-p", "no:cacheprovider"]
     args += ["-m", phase] if phase else []
     args += ["--target", str(target)] if target else []
     code = pytest.main(args)

@@ -9,11 +9,11 @@ from typing import Optional
 
 import typer
 
+from examday.checklist_files import checklist_rootdir, pytest_args
 from examday.cli.output import fail
 from examday.cli.target import TARGET_HELP, config_or_fail
 from examday.rehearsal.guard import drill_refusals
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 DRILLS = {"redis": "redis_outage", "worker": "worker_killed", "restart": "backend_restart",
           "latency": "database_latency", "database-down": "database_unresponsive",
           "full-restart": "full_system_restart", "rollback": "rollback"}
@@ -35,8 +35,7 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
                               forced=production)
     if refusals:
         fail(f"refusing the drills against {config.target.name}: " + "; ".join(refusals))
-    argv = [sys.executable, "-m", "pytest", str(REPO_ROOT / "checks"), "-m", "rehearsal", "-s", "-p",
-            "no:cacheprovider", "--rootdir", str(REPO_ROOT)]
+    argv = [sys.executable, "-m", "pytest", *pytest_args(), "-m", "rehearsal", "-s", "-p", "no:cacheprovider"]
     if config.source_path:
         argv += ["--target", str(config.source_path)]
     if drill:
@@ -44,7 +43,7 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
     if production:
         argv.append("--i-know-this-is-production")
     if production_target:
-        argv += ["--production-target", str(production_target)]
+        argv += ["--production-target", str(production_target.absolute())]  # the child runs elsewhere
     if sign_key:
-        argv += ["--sign-key", str(sign_key)]
-    raise typer.Exit(subprocess.run(argv, cwd=REPO_ROOT).returncode)
+        argv += ["--sign-key", str(sign_key.absolute())]
+    raise typer.Exit(subprocess.run(argv, cwd=checklist_rootdir()).returncode)

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from examday.checklist_files import sql_dir
 from examday.errors import ExamdayError
 from examday.probes.postgres_reads import QueryResult
 
-SQL_DIR = Path(__file__).resolve().parents[3] / "checks" / "sql"
 ROWS_SHOWN = 20
 
 _HEADER_KEY = re.compile(r"--\s*(guaranteed-by|not-covered)\s*:\s*(.*)$", re.IGNORECASE)
@@ -150,8 +150,9 @@ class Invariant:
         return tuple(sorted({g.table for g in self.guarantees}))
 
 
-def load_invariants(directory: Path = SQL_DIR) -> list[Invariant]:
-    return [Invariant.from_file(path) for path in sorted(directory.glob("*.sql"))]
+def load_invariants(directory: Path | None = None) -> list[Invariant]:
+    """The invariants in `directory`, else the bundled checklist's sql/ (a checkout's or the wheel's)."""
+    return [Invariant.from_file(path) for path in sorted((directory or sql_dir()).glob("*.sql"))]
 
 
 # -- the target's schema, read from pg_catalog --------------------------------------------------

@@ -1,8 +1,12 @@
 """The examday pytest plugin: markers, item IDs, options, evidence, failure reports.
 
-Loaded by the repository's conftest.py. The checklist in checks/ needs it; the
-hooks only touch tests that carry an `@item(...)`, so examday's own tests in
-tests/ run under it unaffected.
+Loaded by the repository's conftest.py, and, once examday is installed, by its
+pytest11 entry point in every pytest run of that environment (both under the
+name "examday.plugin", so it registers once). The checklist needs it; the hooks
+only touch tests that carry an `@item(...)` or sit in a checklist folder, and
+the run-wide rules (strict markers, the bundled checklist) apply only to a run
+that checks a platform (bundled.checklist_run), so examday's own tests in
+tests/ and other projects' runs go on unaffected.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from examday.checklist import PHASE_DESCRIPTIONS
+from examday.plugin.bundled import add_bundled_checklist, checklist_folders, checklist_run
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message, failure_text
 from examday.plugin.items import attach_metadata, meta_of, phases_of, show_thresholds
@@ -21,9 +26,7 @@ from examday.plugin.triage import triage_of
 
 pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.platform_fixtures", "examday.plugin.parametrize",
                   "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal",
-                  "examday.plugin.recovery", "examday.plugin.triage"]
-
-CHECKS_DIR = "checks"
+                  "examday.plugin.recovery", "examday.plugin.triage", "examday.plugin.bundled"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,16 +58,30 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, description in PHASE_MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
     config.addinivalue_line("markers", "examday_item(meta): checklist item metadata (use @item)")
-    config.option.strict_markers = True  # a mistyped phase must not silently select nothing
+    if config.option.help:  # --help lists the options; it checks nothing
+        return
+    _check_target_option(config)
+    add_bundled_checklist(config)
+    if checklist_run(config):
+        config.option.strict_markers = True  # a mistyped phase must not silently select nothing
 
 
-def _is_checklist(node: pytest.Item) -> bool:
-    checks_root = node.config.rootpath / CHECKS_DIR
-    return checks_root in Path(node.path).parents or node.get_closest_marker("examday_item") is not None
+def _check_target_option(config: pytest.Config) -> None:
+    """A --target that names no file is one line now, not a collection error per module later."""
+    value = config.getoption("examday_target")
+    if value and not Path(value).is_file():
+        problem = "a folder, not a file" if Path(value).is_dir() else "no such file"
+        raise pytest.UsageError(f"--target {value}: {problem}. Give the path of the platform's examday.toml.")
+
+
+def _is_checklist(node: pytest.Item, folders: list[Path]) -> bool:
+    path = Path(node.path).resolve()  # as the folders are: a symlinked working folder must not hide it
+    return any(folder in path.parents for folder in folders) or node.get_closest_marker("examday_item") is not None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    checklist = [node for node in items if _is_checklist(node)]
+    folders = checklist_folders(config)
+    checklist = [node for node in items if _is_checklist(node, folders)]
     problems = attach_metadata(checklist)
     if problems:
         raise pytest.UsageError("checklist items without a valid ID:\n  " + "\n  ".join(problems))

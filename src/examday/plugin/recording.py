@@ -33,6 +33,7 @@ from examday.config import ExamdayConfig, config_digest
 from examday.facts.record_secrets import run_secrets
 from examday.plugin import operator_name, record_places
 from examday.plugin.attestation_fixtures import ATTESTATION_KEY
+from examday.plugin.bundled import checklist_run
 from examday.plugin.catalog import runbook_rank
 from examday.plugin.evidence import evidence_of
 from examday.plugin.failures import failure_message
@@ -73,7 +74,7 @@ def archiving(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if archiving(config):
+    if archiving(config) and checklist_run(config):  # not in other projects' runs of this venv
         pytest_html_report.enable(config)  # before pytest-html's own pytest_configure, hence tryfirst
     config.pluginmanager.register(Recorder(config), RECORDER_NAME)
     config.pluginmanager.register(HtmlColumns(config), "examday-html-columns")

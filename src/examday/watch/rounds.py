@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import pytest
 
+from examday.checklist_files import checklist_rootdir, pytest_args
 from examday.errors import ExamdayError
 from examday.report.archive import RESULTS_NAME
 from examday.report.listing import record_folders
@@ -37,7 +38,6 @@ from examday.watch.summary import (
     summary_from_results,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 PHASE = "during"
 KILL_GRACE_S = 10.0  # after SIGINT, time for pytest to write the partial record before SIGKILL
 POLL_S = 0.2
@@ -62,13 +62,14 @@ class RoundOptions:
     redactor: Redactor = field(default_factory=Redactor, compare=False)
 
     def pytest_argv(self, reports_dir: Path) -> list[str]:
-        argv = [sys.executable, "-m", "pytest", str(REPO_ROOT / "checks"), "-m", PHASE, "-q",
-                "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
-                "--target", str(self.target), "--reports-dir", str(reports_dir)]
-        for flag, value in (("--operator", self.operator), ("--attestations", self.attestations),
-                            ("--sign-key", self.sign_key), ("--waivers", self.waivers)):
-            if value is not None:
-                argv += [flag, str(value)]
+        argv = [sys.executable, "-m", "pytest", *pytest_args(), "-m", PHASE, "-q", "-p", "no:cacheprovider",
+                "--target", str(self.target.absolute()), "--reports-dir", str(reports_dir.absolute())]
+        if self.operator is not None:
+            argv += ["--operator", self.operator]
+        for flag, path in (("--attestations", self.attestations), ("--sign-key", self.sign_key),
+                           ("--waivers", self.waivers)):
+            if path is not None:  # absolute: the child runs in the checklist's folder, not ours
+                argv += [flag, str(path.absolute())]
         return argv + (["--strict-attestations"] if self.strict_attestations else [])
 
 
@@ -90,8 +91,9 @@ def run_round(number: int, options: RoundOptions, layout: WatchLayout,
     log = layout.log_of(number)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as output:
-        child = subprocess.Popen(options.pytest_argv(layout.rounds), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        child = subprocess.Popen(options.pytest_argv(layout.rounds), cwd=checklist_rootdir(),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
         copier = threading.Thread(target=_copy_redacted, args=(child.stdout, output, options.redactor),
                                   name=f"round-{number}-log", daemon=True)
         copier.start()
