@@ -134,6 +134,10 @@ class Steps:
     def __call__(self, did: str) -> None:
         self.done.append({"at_s": round(time.monotonic() - self.started, 1), "did": did})
 
+    @property
+    def last_at_s(self) -> float | None:
+        return self.done[-1]["at_s"] if self.done else None
+
 
 @contextmanager
 def full_system_restart(engine: Engine, infrastructure: list[str], application: list[str]) -> Iterator[dict[str, Any]]:
@@ -150,7 +154,7 @@ def full_system_restart(engine: Engine, infrastructure: list[str], application: 
         yield seen
     finally:
         failures = [*_started_healthy(engine, infrastructure, steps), *_started_healthy(engine, application, steps)]
-        seen["back_after_s"] = steps.done[-1]["at_s"]
+        seen["back_after_s"] = steps.last_at_s
         if failures:
             raise RuntimeError("after the full restart: " + "; ".join(failures))
 
@@ -189,7 +193,7 @@ def rolled_back(engine: Engine, previous: dict[str, str]) -> Iterator[dict[str, 
             steps(f"{name} redeployed on {image}")
             engine.wait_healthy(name)
             steps(f"{name} healthy on {image}")
-        seen["rolled_back_after_s"] = steps.done[-1]["at_s"]
+        seen["rolled_back_after_s"] = steps.last_at_s
         yield seen
     finally:
         failures = []
@@ -202,7 +206,7 @@ def rolled_back(engine: Engine, previous: dict[str, str]) -> Iterator[dict[str, 
                                 f"{kept_name(name)}: `docker rm -f {name} && docker rename {kept_name(name)} {name} "
                                 f"&& docker start {name}`")
         failures += _healthy(engine, list(previous), steps, "healthy again")
-        seen["rolled_forward_after_s"] = steps.done[-1]["at_s"]
+        seen["rolled_forward_after_s"] = steps.last_at_s
         if failures:
             raise RuntimeError("; ".join(failures))
 
