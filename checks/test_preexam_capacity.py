@@ -11,7 +11,7 @@ import pytest
 from examday.checklist import Impact, item
 from examday.facts.capacity import backend_capacity
 from examday.facts.disk import database_volume
-from examday.facts.rollback import rollback_candidate
+from examday.facts.rollback import as_evidence, rollback_candidates, without_previous
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Beyond the runbook (docs/platform.md: backend process model)"
@@ -48,9 +48,7 @@ def test_database_volume_has_free_space(docker_engine, postgres, examday_config,
                   "Plan works without a registry during the exam.",
       references=("docs/platform.md#containers-and-deployment",))
 def test_previous_images_present_for_rollback(docker_engine, examday_config, evidence):
-    names = examday_config.docker.containers.model_dump()
-    candidates = [rollback_candidate(docker_engine, names[role])
-                  for role in examday_config.platform.rollback_roles if names.get(role)]
-    evidence.record(rollback={c.container: {"running": c.running_image, "previous": c.previous} for c in candidates})
-    missing = [f"{c.container} (running {c.running_image})" for c in candidates if not c.ready]
+    candidates = rollback_candidates(docker_engine, examday_config)
+    evidence.record(rollback=as_evidence(candidates))
+    missing = without_previous(candidates)
     assert not missing, f"no previous image to roll back to for: {', '.join(missing)}"

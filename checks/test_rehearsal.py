@@ -16,7 +16,7 @@ import pytest
 
 from examday.checklist import item
 from examday.facts.reconcile import reconcile
-from examday.facts.rollback import rollback_candidate
+from examday.facts.rollback import as_evidence, rollback_candidates, without_previous
 from examday.rehearsal import latency_svg
 from examday.rehearsal.drill import JOIN_WITHIN_S, DrillRun, median_p95, observed_during, totals
 from examday.rehearsal.faults import (
@@ -219,11 +219,9 @@ def test_full_system_restart(drills, api, postgres, examday_config, evidence):
                   "runs on today's database; students answering during the switch must keep their answers.",
       references=("docs/platform.md#containers-and-deployment",))
 def test_rollback_then_roll_forward(drills, api, docker_engine, postgres, examday_config, evidence):
-    names = examday_config.docker.containers.model_dump()
-    candidates = [rollback_candidate(docker_engine, names[role])
-                  for role in examday_config.platform.rollback_roles if names.get(role)]
-    evidence.record(rollback={c.container: {"running": c.running_image, "previous": c.previous} for c in candidates})
-    missing = [f"{c.container} (running {c.running_image})" for c in candidates if not c.ready]
+    candidates = rollback_candidates(docker_engine, examday_config)
+    evidence.record(rollback=as_evidence(candidates))
+    missing = without_previous(candidates)
     assert candidates and not missing, f"promise broken: no previous image to roll back to for: {', '.join(missing)}"
     previous = {c.container: c.previous[0] for c in candidates}  # the newest other image of its repository
     fault = partial(observed_during, rolled_back(drills.engine, previous),
