@@ -6,9 +6,11 @@
 #   postgresql-15 redis-server dnsmasq-base   real services for the probe tests
 #   chromium                  renders the printable checklist in tests
 #   wrk jq                    baselines for the benchmarks in bench/
+#   openssh-server            sshd for the remote-engine tests (ssh:// [docker] host); never started
+#                             as a service: the tests run their own on loopback and stop it
 set -euo pipefail
 packages=(docker.io docker-compose debootstrap postgresql-15 redis-server dnsmasq-base
-          chromium wrk jq openssh-client openssl curl)
+          chromium wrk jq openssh-client openssh-server openssl curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

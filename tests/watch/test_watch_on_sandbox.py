@@ -7,14 +7,18 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
 import pytest
+import tomli_w
 
 from tests.report.chromium import render
 from tests.watch.conftest import WatchTargets
@@ -212,3 +216,92 @@ def test_no_planted_secret_appears_in_any_file_of_the_watch(watched):
     _done, folder, _seconds = watched
     assert list((folder / "logs").glob("round-*.log"))
     assert files_holding(folder, planted_secrets(SandboxPaths.default())) == {}
+
+
+# -- the team's Prometheus scrapes the watch; its Alertmanager gets the pages ---------------------
+class ScrapedBySandboxPrometheus:
+    """A file_sd target file for the sandbox Prometheus' examday-watch job (empty by default), on the
+    sandbox network's gateway: the host address a container reaches. Removed afterwards, so the job
+    scrapes nothing again (PRE-MON-03 would count a stopped watch as a target down)."""
+
+    def __init__(self) -> None:
+        from examday.sandbox.layout import SandboxPaths
+        from examday.sandbox.platform import docker_client
+
+        networks = docker_client().containers.get("exam_platform_prometheus").attrs["NetworkSettings"]["Networks"]
+        self.host = next(n["Gateway"] for n in networks.values() if n.get("Gateway"))
+        with socket.socket() as probe:  # a free port on that address
+            probe.bind((self.host, 0))
+            self.port = probe.getsockname()[1]
+        self.instance = f"{self.host}:{self.port}"
+        self.file = SandboxPaths.default().prometheus_targets_dir / f"examday-test-{os.getpid()}.json"
+        self.file.write_text(json.dumps([{"targets": [self.instance]}]))
+
+    def value(self, metric: str, **labels: str) -> float | None:
+        selector = ",".join(f'{k}="{v}"' for k, v in {"instance": self.instance, **labels}.items())
+        answer = httpx.get("http://127.0.0.1:9090/api/v1/query", params={"query": f"{metric}{{{selector}}}"})
+        result = answer.json()["data"]["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    def remove(self) -> None:
+        self.file.unlink(missing_ok=True)
+
+
+def received_watch_alerts(since: float) -> list[dict]:
+    """What the sandbox's alert receiver got from Alertmanager for the watch's alerts since then."""
+    from examday.watch.alerts import ALERT_NAME
+
+    alerts = httpx.get("http://127.0.0.1:9095/alerts").json()
+    return [a for a in alerts if a["received_at"] >= since and a["labels"].get("alertname") == ALERT_NAME]
+
+
+def latency_alerts(since: float, status: str) -> list[dict]:
+    return [a for a in received_watch_alerts(since) if a["status"] == status and a["labels"]["item"] == "DUR-LAT-01"]
+
+
+def eventually(condition, timeout: float, what: str, output: Output):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"{what} not seen in {timeout:.0f}s; the watch said:\n{output.text()}"
+        time.sleep(1)
+    return found
+
+
+def paging_target(source: Path, into: Path) -> Path:
+    """The target `source` with [alertmanager] watch_alerts = true, written to `into`."""
+    data = tomllib.loads(source.read_text())
+    data["alertmanager"]["watch_alerts"] = True
+    into.write_text(tomli_w.dumps(data))
+    return into
+
+
+def test_prometheus_scrapes_the_watch_and_alertmanager_delivers_its_page_then_the_resolution(
+        watch_targets, tmp_path):
+    """A round fails (p95 limit 0.001 ms): Prometheus sees the watch's NO-GO and the item at 0, and the
+    receiver gets the firing alert with the item, phase and remediation. The target then says the real
+    limit again (each round reads it afresh): a GO round, the item at 1, and the resolution delivered."""
+    scraped, since = ScrapedBySandboxPrometheus(), time.time()
+    target = paging_target(watch_targets.failing, tmp_path / "examday.toml")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examday.cli.main", "watch", "--interval", "5s", "--for", "5m",
+         "--target", str(target), "--reports-dir", str(tmp_path), "--metrics-listen", scraped.instance],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    output = Output(process)
+    try:
+        eventually(lambda: scraped.value("examday_round_go") == 0, 120, "a NO-GO round in Prometheus", output)
+        assert scraped.value("examday_item_passed", item="DUR-LAT-01") == 0
+        [firing, *_] = eventually(lambda: latency_alerts(since, "firing"), 60, "the firing alert at the receiver",
+                                  output)
+        assert firing["labels"]["phase"] == "during" and firing["labels"]["target"] == "sandbox", firing
+        assert firing["annotations"]["summary"].startswith("DUR-LAT-01: ") and firing["annotations"]["remediation"]
+        paging_target(watch_targets.healthy, target)
+        eventually(lambda: scraped.value("examday_round_go") == 1, 120, "a GO round in Prometheus", output)
+        assert scraped.value("examday_item_passed", item="DUR-LAT-01") == 1
+        eventually(lambda: latency_alerts(since, "resolved"), 60, "the resolution at the receiver", output)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == EXIT_FAILED, output.text()  # one round failed
+    finally:
+        scraped.remove()
+        if process.poll() is None:
+            process.kill()

@@ -208,6 +208,11 @@ class SandboxPaths:
         return self.root / "observability" / "alertmanager.yml"
 
     @property
+    def prometheus_targets_dir(self) -> Path:
+        """Prometheus' examday-watch job reads its targets here (file_sd): empty unless a test fills it."""
+        return self.state / "prometheus-targets"
+
+    @property
     def caddyfile(self) -> Path:
         return self.state / "proxy" / "Caddyfile"
 

@@ -215,6 +215,7 @@ class Sandbox:
             state.write_dns_hosts()
         if not self.paths.alertmanager_config.exists():
             state.write_alertmanager_config()
+        self.paths.prometheus_targets_dir.mkdir(parents=True, exist_ok=True)
         for host in (API_HOST, DOMAIN, STAGING_API_HOST):
             if not (self.paths.certs_dir / f"{host}.pem").exists():
                 pki.issue_server_certificate(self.paths.ca_dir, self.paths.certs_dir, host)
