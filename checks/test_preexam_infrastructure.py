@@ -13,7 +13,6 @@ from examday.facts.containers import find_containers
 from examday.facts.dns_records import observe_record, record_problem
 from examday.facts.health import health_problem
 from examday.facts.scratch_database import scratch_refusal, target_identity
-from examday.facts.staging import StagingNotConfigured, staging_probe, staging_student, try_student_flow
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Pre-Exam Checklist / Infrastructure"
@@ -137,20 +136,17 @@ def test_dns_record_resolves_as_expected(dns_record, examday_config, evidence):
       remediation="Bring the staging twin up and healthy and fix the step named: it is where tonight's last "
                   "changes are tried, and a student's flow that fails there fails in the exam.",
       references=("docs/platform.md#containers-and-deployment", "docs/platform.md#sessions"))
-def test_staging_runs_a_students_whole_flow(examday_config, evidence):
+def test_staging_runs_a_students_whole_flow(examday_config, staging_trial, evidence):
     staging = examday_config.staging
     if staging is None or staging.api_base_url is None:
         pytest.skip("no staging environment configured ([staging] api_base_url)")
-    with staging_probe(examday_config) as probe:
-        health, ready = probe.health(), probe.ready()
-        evidence.record(health=health, ready=ready)
-        problem = health_problem(health)
-        assert problem is None, f"staging: {problem}"
-        assert ready.is_ok, f"staging {ready.describe()}"
-        try:
-            student = staging_student(probe, examday_config)
-        except StagingNotConfigured as missing:
-            pytest.fail(str(missing))
-        flow = try_student_flow(student, examday_config.flow.choices)
+    trial = staging_trial.result()  # started as the run begins
+    evidence.record(health=trial.health, ready=trial.ready)
+    problem = health_problem(trial.health)
+    assert problem is None, f"staging: {problem}"
+    assert trial.ready.is_ok, f"staging {trial.ready.describe()}"
+    if trial.not_configured:
+        pytest.fail(trial.not_configured)
+    flow = trial.flow
     evidence.record(flow=flow)
     assert flow.failed_step is None, f"staging: the student flow failed at '{flow.failed_step}': {flow.error}"

@@ -7,12 +7,10 @@ import datetime as dt
 import pytest
 
 from examday.checklist import Impact, item
-from examday.facts.alerting import send_test_alert
+from examday.facts.alerting import NotFired
 from examday.facts.containers import find_containers, log_handling
 from examday.facts.scrape_targets import persistently_down
 from examday.facts.logs import recent_log_summary, request_id_logged
-from examday.facts.proxy import dashboard_access
-from examday.facts.sandbox_target import served_by_the_sandbox
 
 pytestmark = pytest.mark.preexam
 RUNBOOK = "Pre-Exam Checklist / Monitoring"
@@ -101,13 +99,12 @@ def test_alertmanager_ready_with_receivers(alertmanager, evidence):
                   "notifications; check the receiver's URL, credentials and the route that matches "
                   "alertname=ExamdayTestAlert.",
       references=("docs/platform.md#metrics-and-monitoring",))
-def test_test_alert_delivered_and_resolved(alertmanager, docker_engine, examday_config, pytestconfig, evidence):
-    cfg = examday_config.alertmanager
-    # Unasked only on examday's own sandbox, told by its containers (a copied toml keeps kind = "sandbox").
-    if (not pytestconfig.getoption("examday_fire_test_alert")
-            and not served_by_the_sandbox(docker_engine, str(cfg.url), "alertmanager")):
-        pytest.skip("sends a real alert to the on-call receiver: run with --fire-test-alert to do it")
-    delivery = send_test_alert(alertmanager.probe, cfg.receiver_record_url, cfg.delivery_timeout_seconds)
+def test_test_alert_delivered_and_resolved(alertmanager, alert_round_trip, examday_config, evidence):
+    cfg = examday_config.alertmanager  # the `alertmanager` fixture skips the item when there is none
+    # Fired (started as the run begins) unasked only on examday's own sandbox, told by its containers.
+    delivery = alert_round_trip.result()
+    if isinstance(delivery, NotFired):
+        pytest.skip(delivery.reason)
     evidence.record(**delivery.as_evidence())
     assert delivery.delivered_after_s is not None, (
         f"the test alert {delivery.test_id} was not delivered within {cfg.delivery_timeout_seconds:g}s "
@@ -123,9 +120,9 @@ def test_test_alert_delivered_and_resolved(alertmanager, docker_engine, examday_
                   "the dashboard and its API are on the `traefik` entrypoint (127.0.0.1:8080, api.dashboard "
                   "= true): an answering page with no /api/version behind it shows no live routers.",
       references=("docs/platform.md#the-tls-edge-and-the-proxy", "docs/platform.md#metrics-and-monitoring"))
-def test_dashboard_reachable(examday_config, evidence):
+def test_dashboard_reachable(examday_config, dashboard_reading, evidence):
     if examday_config.dashboard is None:
         pytest.skip("no dashboard configured ([dashboard] url)")
-    access = dashboard_access(examday_config)
+    access = dashboard_reading.result()
     evidence.record(**access.as_evidence())
     assert not access.problems, "; ".join(access.problems)

@@ -142,3 +142,32 @@ def test_a_copied_sandbox_toml_aimed_elsewhere_does_not_fire_the_test_alert(sand
 def test_the_sandboxs_alertmanager_under_another_spelling_is_still_the_sandbox(settled, tmp_path):
     run = monitoring(tmp_path, alertmanager={"url": "http://localhost:9093"})
     assert run.by_id("PRE-MON-07")[0].outcome == "passed", run.stdout[-2000:]
+
+
+def test_the_test_alert_starts_with_the_run_only_when_its_item_will_run(sandbox, tmp_path, another_alertmanager):
+    """PRE-MON-07's round trip is started as the run begins (plugin/slow_readings.py), so it must not
+    be fired for a run in which the item does not run: collected only, deselected, or declared not
+    applicable. Asked for by name (--fire-test-alert), so only that decides; the last run is the control."""
+    import datetime as dt
+    import tomllib
+
+    import tomli_w
+
+    url, seen = another_alertmanager
+    posted = lambda: [request for request in seen if request.startswith("POST /api/v2/alerts")]  # noqa: E731
+    config = sandbox_config(tmp_path, alertmanager={"url": url, "delivery_timeout_seconds": 1})
+    run_checklist("preexam", tmp_path, f"--target={config}", "--fire-test-alert", "--collect-only")
+    run_checklist("preexam", tmp_path, f"--target={config}", "--fire-test-alert", "-k", "monitoring and not test_test")
+    declared = tomllib.loads(config.read_text())
+    now = dt.datetime.now(dt.timezone.utc)
+    declared["not_applicable"] = [{"item": "PRE-MON-07", "by": "Test Operator", "at": now - dt.timedelta(minutes=1),
+                                   "justification": "no on-call receiver for this test",
+                                   "expires": now + dt.timedelta(days=1)}]
+    config.write_text(tomli_w.dumps(declared))
+    run = run_checklist("preexam", tmp_path, f"--target={config}", "--fire-test-alert", "-k", "monitoring")
+    assert run.by_id("PRE-MON-07")[0].outcome == "not_applicable", run.stdout[-2000:]
+    assert not posted(), seen
+    del declared["not_applicable"]
+    config.write_text(tomli_w.dumps(declared))
+    run_checklist("preexam", tmp_path, f"--target={config}", "--fire-test-alert", "-k", "monitoring")
+    assert posted(), seen

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from examday.config import ExamdayConfig
+from examday.facts.ports import DockerReads
+from examday.facts.sandbox_target import served_by_the_sandbox
 from examday.probes.alertmanager import AlertmanagerProbe, Notifications
 from examday.probes.json_api import get_json
 
@@ -98,3 +101,21 @@ def send_test_alert(probe: AlertmanagerProbe, record_url: str | None, timeout: f
             (lambda: record.has(test_id, "resolved")) if record else (lambda: counters.grew(2)), timeout)
     delivery.failed_notifications = counters.failed_since()
     return delivery
+
+
+@dataclass(frozen=True)
+class NotFired:
+    """The test alert was not sent: it would page on-call unasked."""
+
+    reason: str
+
+
+def fire_test_alert_if_allowed(docker: DockerReads, config: ExamdayConfig, asked: bool) -> Delivery | NotFired:
+    """PRE-MON-07's reading. Unasked only on examday's own sandbox, told by its containers (a copied
+    toml keeps kind = "sandbox"); anywhere else only with --fire-test-alert (`asked`)."""
+    cfg = config.alertmanager
+    assert cfg is not None
+    if not asked and not served_by_the_sandbox(docker, str(cfg.url), "alertmanager"):
+        return NotFired("sends a real alert to the on-call receiver: run with --fire-test-alert to do it")
+    return send_test_alert(AlertmanagerProbe(cfg.url, cfg.timeout_seconds), cfg.receiver_record_url,
+                           cfg.delivery_timeout_seconds)

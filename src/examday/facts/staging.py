@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from examday.config import ExamdayConfig
+from examday.facts.health import health_problem
 from examday.probes.errors import ProbeError
 from examday.probes.http import HttpProbe
 from examday.probes.student_api import StudentClient
@@ -83,3 +84,28 @@ def try_student_flow(student: StudentClient, choices: int) -> FlowTry:
     except ProbeError as error:
         tried.failed_step, tried.error = step, str(error)
     return tried
+
+
+@dataclass
+class StagingTrial:
+    """PRE-INF-07's reading: staging's /health and ready, then (when both are fine) the student flow."""
+
+    health: Any
+    ready: Any
+    flow: FlowTry | None = None
+    not_configured: str | None = None  # why no student could try the flow
+
+
+def try_staging(config: ExamdayConfig) -> StagingTrial:
+    """Health and ready first: a student flow on a staging that is not up says nothing new."""
+    with staging_probe(config) as probe:
+        trial = StagingTrial(probe.health(), probe.ready())
+        if health_problem(trial.health) is not None or not trial.ready.is_ok:
+            return trial
+        try:
+            student = staging_student(probe, config)
+        except StagingNotConfigured as missing:
+            trial.not_configured = str(missing)
+            return trial
+        trial.flow = try_student_flow(student, config.flow.choices)
+    return trial

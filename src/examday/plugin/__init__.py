@@ -26,7 +26,8 @@ from examday.plugin.triage import triage_of
 
 pytest_plugins = ["examday.plugin.fixtures", "examday.plugin.platform_fixtures", "examday.plugin.parametrize",
                   "examday.plugin.attestation_fixtures", "examday.plugin.recording", "examday.plugin.rehearsal",
-                  "examday.plugin.recovery", "examday.plugin.triage", "examday.plugin.bundled"]
+                  "examday.plugin.recovery", "examday.plugin.triage", "examday.plugin.bundled",
+                  "examday.plugin.slow_readings"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -109,7 +110,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.items.clear()  # the catalog is the whole output of this run
     # Configuration and attestation-file errors surface here, once, before any item runs.
     show_thresholds(selected, load_target_config(session.config))
-    start_prefetch(session.config, selected)
+    if not session.config.option.collectonly:  # nothing runs, so nothing is read (nor a test alert fired)
+        start_prefetch(session.config, selected)
     if any(meta_of(node).manual for node in selected):  # type: ignore[union-attr]
         load_attestation_file(session.config)
 

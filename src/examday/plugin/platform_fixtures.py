@@ -29,8 +29,20 @@ def _read_backups(config: pytest.Config) -> Any:
 
 
 def start_prefetch(config: pytest.Config, items: list[pytest.Item]) -> None:
-    jobs = {"backups": lambda: _read_backups(config), "compose_config": lambda: _resolve_compose(config)}
-    prefetch.start(config, items, jobs)
+    from examday.plugin.slow_readings import slow_jobs
+
+    jobs = {"backups": lambda: _read_backups(config), "compose_config": lambda: _resolve_compose(config),
+            **slow_jobs(config)}
+    prefetch.start(config, _to_run(config, items), jobs)
+
+
+def _to_run(config: pytest.Config, items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items that will run: one the target declares not applicable is skipped untouched (recording.py)."""
+    from examday.plugin.items import meta_of
+    from examday.waivers import current_declaration
+
+    declared = load_target_config(config).not_applicable
+    return [node for node in items if (meta := meta_of(node)) is None or current_declaration(declared, meta.id) is None]
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,12 @@
 """Slow, independent readings started in the background as the run begins.
 
 Some readings spend most of their time waiting on another program: `compose
-config` (a separate program that takes half a second to start) and
-`pg_restore --list` of the newest backup. When a selected item needs one, it is
-started at the end of collection on a worker thread and the fixture collects
-the result, so a phase takes about as long as its slowest reading rather than
-the sum of them. Nothing here runs unless an item asks for it.
+config` (a separate program that takes half a second to start), `pg_restore
+--list` of the newest backup, and the slow items' own readings (slow_readings.py).
+When a selected item needs one, it is started at the end of collection on a worker
+thread and the fixture (or the item, through `Pending`) collects the result, so a
+phase takes about as long as its slowest reading rather than the sum of them.
+Nothing here runs unless an item asks for it.
 """
 
 from __future__ import annotations
@@ -34,3 +35,13 @@ def result(config: pytest.Config, name: str, compute: Callable[[], Any]) -> Any:
     """The prefetched value (or its exception), or `compute()` when nothing was prefetched."""
     future = config.stash.get(PREFETCH_KEY, {}).get(name)
     return future.result() if future is not None else compute()
+
+
+class Pending:
+    """A reading an item collects in its own body (`.result()`): its failure is the item's, as if read there."""
+
+    def __init__(self, config: pytest.Config, name: str, compute: Callable[[], Any]) -> None:
+        self._config, self._name, self._compute = config, name, compute
+
+    def result(self) -> Any:
+        return result(self._config, self._name, self._compute)
