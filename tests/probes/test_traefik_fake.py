@@ -12,7 +12,7 @@ import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from examday.config import ExamdayConfig
 from examday.config.sections import ProxyConfig
 from examday.facts import traefik, traefik_access_log
-from examday.facts.proxy import judge_caddy_upstreams, judge_version, route_health
+from examday.facts.proxy import dashboard_access, judge_caddy_upstreams, judge_version, route_health
 from examday.plugin.evidence import Evidence
 from examday.probes.docker import ExecResult
 from examday.probes.errors import BadResponse, ProbeError, Unreachable
@@ -369,12 +369,17 @@ def test_no_proxy_container_and_no_api_is_a_failure_that_says_what_to_set() -> N
 
 
 # --- the dashboard (PRE-MON-05) -------------------------------------------------------------------
+def check_dashboard(monitoring_checks: ModuleType, config: Any, evidence: Evidence) -> None:
+    """PRE-MON-05 with its reading taken when the item asks, as the plugin does when nothing was prefetched."""
+    reading = SimpleNamespace(result=lambda: dashboard_access(config))
+    monitoring_checks.test_dashboard_reachable(config, reading, evidence)
+
 
 
 def test_pre_mon_05_passes_when_the_dashboard_and_its_api_answer(monitoring_checks: ModuleType) -> None:
     evidence = Evidence()
     with FakeTraefikApi() as fake:
-        monitoring_checks.test_dashboard_reachable(config_for(dashboard=f"{fake.url}/dashboard"), evidence)
+        check_dashboard(monitoring_checks, config_for(dashboard=f"{fake.url}/dashboard"), evidence)
     recorded = evidence.as_dict()
     assert recorded["status"] == 200 and recorded["final_url"].endswith("/dashboard/")
     assert recorded["version"] == "2.11.14" and recorded["version_url"] == f"{fake.url}/api/version"
@@ -383,13 +388,13 @@ def test_pre_mon_05_passes_when_the_dashboard_and_its_api_answer(monitoring_chec
 def test_pre_mon_05_fails_when_the_dashboard_is_not_served(monitoring_checks: ModuleType) -> None:
     with FakeTraefikApi(dashboard=False) as fake:
         with pytest.raises(AssertionError, match=r"the dashboard http://127.0.0.1:\d+/dashboard answered 404"):
-            monitoring_checks.test_dashboard_reachable(config_for(dashboard=f"{fake.url}/dashboard/"), Evidence())
+            check_dashboard(monitoring_checks, config_for(dashboard=f"{fake.url}/dashboard/"), Evidence())
 
 
 def test_pre_mon_05_fails_when_the_page_loads_but_the_api_behind_it_does_not(monitoring_checks: ModuleType) -> None:
     with FakeTraefikApi(version=False) as fake:
         with pytest.raises(ProbeError) as caught:
-            monitoring_checks.test_dashboard_reachable(config_for(dashboard=f"{fake.url}/dashboard/"), Evidence())
+            check_dashboard(monitoring_checks, config_for(dashboard=f"{fake.url}/dashboard/"), Evidence())
     assert caught.value.dependency == "proxy" and "/api/version answered 404" in str(caught.value)
 
 
@@ -397,7 +402,7 @@ def test_pre_mon_05_on_caddy_checks_only_the_page(monitoring_checks: ModuleType)
     with FakeTraefikApi(version=False) as fake:
         config = config_for(kind="caddy", dashboard=f"{fake.url}/dashboard/")
         evidence = Evidence()
-        monitoring_checks.test_dashboard_reachable(config, evidence)
+        check_dashboard(monitoring_checks, config, evidence)
     assert evidence.as_dict()["version"] is None
 
 
