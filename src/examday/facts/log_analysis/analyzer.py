@@ -16,134 +16,117 @@ Bad input never raises: every line lands in exactly one bucket, so that
     lines == requests + sampled_requests + slow_sql + outside_window + other_lines + sum(skipped)
 
 Speed matters (a day of logs is millions of lines): lines that cannot be a
-``request.end`` or ``slow_sql`` event are classified by a substring test
-without parsing, and only the rest go through the JSON parser (pydantic-core's,
-where it agrees with the stdlib's). ``feed_all`` decides the common shapes
-inline and hands everything else to the careful per-line methods;
-``_feed_careful`` is that careful path alone, the reference the tests hold
-``feed_all`` to. bench/bench_logs.py measures it against jq.
+``request.end`` or ``slow_sql`` event are classified by substring tests on
+the bytes, without decoding or parsing, and a ``request.end`` of the common
+shape is read by msgspec (end_fields.py), which decodes only the fields used.
+``feed_all`` decides those shapes inline and hands every other line, whole, to
+``_careful_line``; ``_feed_careful`` is that careful path alone, the reference
+the tests hold ``feed_all`` to. bench/bench_logs.py measures it against jq.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from pydantic_core import from_json
+from msgspec.structs import astuple
 
-from examday.facts.log_analysis.careful import INFINITY, STATUS_CLASSES, CarefulAnalyzer
+from examday.facts.log_analysis.careful import STATUS_CLASSES, CarefulAnalyzer
+from examday.facts.log_analysis.end_fields import end_fields_reader, fast_line_limit
 from examday.facts.log_analysis.error_log import INFO_MARK
-from examday.facts.log_analysis.fields import _FROM_JSON_CACHES_KEYS, _fast_json_parser
+from examday.facts.log_analysis.fields import _timestamp
 from examday.facts.log_analysis.limits import _PENDING_FLUSH_AT
 from examday.facts.log_analysis.model import LogSummary
 from examday.facts.log_analysis.settings import LogSettings
 
+_OBJECT_ENDS = (b"}", b"}\n")  # a whole object, as read from a file (newline kept) or not
+_INFO_MARK = INFO_MARK.encode()
+_LEVEL_TAIL = -96  # structlog writes "level" second to last: looked for there first
+
 
 class LogAnalyzer(CarefulAnalyzer):
     """Feed lines, then ask for ``summary()``. Memory stays bounded whatever the input."""
+
+    def __init__(self, settings: LogSettings | None = None, *, since: datetime | None = None) -> None:
+        super().__init__(settings, since=since)
+        self._decode_end = end_fields_reader(self.settings)
+        self._fast_limit = fast_line_limit(self.settings)
 
     def feed(self, line: str | bytes) -> None:
         self.feed_all((line,))
 
     def feed_all(self, lines: Iterable[str | bytes]) -> LogAnalyzer:
         """Feed many lines. Each lands where ``_feed_careful`` would put it, only sooner."""
-        # The hot loop. The common shapes are decided inline, with local counters: a line that
-        # mentions neither event and is a whole object (another event), and a request.end that
-        # parses as an object and has a plain latency (in the first latency field) and status,
-        # a str path that is neither sampled nor carries a query string, a str method and route
-        # template (no query string either), no sampled mark, and no time window.
-        # Every other line or event goes to the careful methods, which decide as they always
-        # have. Requests taken inline are tallied by status here and folded in at the end;
-        # their latencies go to the same pending dict (whose flush also takes the maximum).
+        # The hot loop, on bytes (an ASCII str is encoded: a copy). Decided inline, with local
+        # counters: a line that mentions neither event and is a whole object at level info (another
+        # event: counted, not parsed), and a request.end whose fields are plain.
+        # Any other line goes, as it came, to _careful_line, which decides it as it always has.
+        # Inline requests are tallied by status here and folded in at the end.
         tallies = self._tallies
-        skipped = tallies.skipped
-        max_len = self.settings.max_line_bytes
-        end_marker, sql_marker = self._end_marker, self._sql_marker
-        event_field, end_event = self._event_field, self._end_event
-        latency_field = self._latency_fields[0] if self._latency_fields else None
-        status_field, path_field, request_id_field = self._status_field, self._path_field, self._request_id_field
-        route_field, method_field, sampled_field = self._route_field, self._method_field, self._sampled_field
-        sampled_paths, slow_ms = self._sampled_paths, self._slow_ms
-        by_template = self._routes.by_template
-        windowed = self.since is not None
-        parse_candidate, classify_other = self._parse_candidate, self._classify_other
-        request_end, other_event, other_object = self._request_end, self._event, self._other_object_line
-        server_error = self._errors.server_error
+        careful = self._careful_line
+        limit = self._fast_limit
+        end_marker, sql_marker = self._end_marker.encode(), self._sql_marker.encode()
+        decode = self._decode_end
+        end_event, slow_ms, windowed = self._end_event, self._slow_ms, self.since is not None
+        sampled_paths, add_sampled = self._sampled_paths, self._sampled.add
+        by_template, for_template = self._routes.by_template, self._routes.for_template
         pending = self._overall.pending
-        parse, infinity = _fast_json_parser(), INFINITY
-        keys_only = parse is from_json and _FROM_JSON_CACHES_KEYS  # the call spelled out: 0.1 us a line
         by_status: dict[int, int] = {}  # status -> count of the requests taken inline
-        counted = other = with_request_id = 0
+        counted = other = with_request_id = sampled = 0
         try:
             for line in lines:
                 counted += 1
-                if len(line) > max_len:
-                    skipped["oversized"] += 1
+                data: Any = line
+                if type(data) is not bytes:
+                    if type(data) is not str or not data.isascii():
+                        careful(line)
+                        continue
+                    data = data.encode()
+                if len(data) > limit or not data.isascii():  # long or not ASCII: decoded and judged with care
+                    careful(line)
                     continue
-                if type(line) is bytes:
-                    try:
-                        line = line.decode()
-                    except UnicodeDecodeError:
-                        skipped["invalid_utf8"] += 1
-                        continue
-                elif type(line) is not str:
-                    try:
-                        line = bytes(line).decode("utf-8")
-                    except UnicodeDecodeError:
-                        skipped["invalid_utf8"] += 1
-                        continue
-                if end_marker not in line:
-                    if sql_marker in line:
-                        parse_candidate(line)
-                    elif line[:1] == "{" and (line[-1:] == "}" or line[-2:] == "}\n"):
-                        if INFO_MARK in line:
-                            other += 1  # what classify_other concludes for such a line
-                        else:
-                            other_object(line)  # maybe an error: looked at closer
+                if end_marker not in data:
+                    if (sql_marker not in data and data[:1] == b"{" and data.endswith(_OBJECT_ENDS)
+                            and (data.find(_INFO_MARK, _LEVEL_TAIL) >= 0 or _INFO_MARK in data)):
+                        other += 1  # what _classify_other concludes for such a line
                     else:
-                        classify_other(line)
-                    continue
-                if line[:1] != "{":
-                    parse_candidate(line)
+                        careful(line)
                     continue
                 try:
-                    event = from_json(line, cache_strings="keys") if keys_only else parse(line)
-                except Exception:  # noqa: BLE001 - whatever it is, the careful path sees it the way it always has
-                    parse_candidate(line)
+                    end = astuple(decode(data))
+                    event, latency, status, path, route, method, request_id, sampled_mark, moment = end
+                except Exception:  # noqa: BLE001 - not JSON, or not an object: the careful path says which
+                    careful(line)
                     continue
-                get = event.get
-                if get(event_field) != end_event:
-                    other_event(event, line)
+                # Types are checked by the decoder. Only what _request_end would merely count: no 5xx
+                # to sample, not slow, a route template, no query string to cut off a sampled path.
+                if (event != end_event or not 100 <= status <= 599 or not 0 <= latency <= slow_ms
+                        or "?" in path or not route or "?" in route or not method or sampled_mark is True
+                        or (status >= 500 and path not in sampled_paths)
+                        or (windowed and not self._after_since(moment))):
+                    careful(line)
                     continue
-                latency = get(latency_field)
-                status = get(status_field)
-                path = get(path_field)
-                route = get(route_field)
-                method = get(method_field)
-                if (
-                    windowed
-                    or type(status) is not int
-                    or not 100 <= status <= 599
-                    or not ((type(latency) is int or type(latency) is float) and 0 <= latency < infinity)
-                    or type(path) is not str
-                    or path in sampled_paths
-                    or "?" in path
-                    or type(route) is not str
-                    or not route
-                    or "?" in route
-                    or type(method) is not str
-                    or not method
-                    or get(sampled_field) is True
-                ):
-                    request_end(event)
+                try:
+                    per_route = by_template[route][method]
+                except KeyError:
+                    per_route = for_template(route, method)
+                exact = per_route.pending
+                try:
+                    exact[latency] += 1
+                except KeyError:
+                    exact[latency] = 1
+                    if len(exact) >= per_route.flush_at:
+                        per_route.flush()
+                if path in sampled_paths:  # out of the rates and the percentiles; in its route, marked
+                    sampled += 1
+                    add_sampled(path)
+                    per_route.sampled = True
                     continue
                 try:
                     by_status[status] += 1
                 except KeyError:
                     by_status[status] = 1
-                if status >= 500:
-                    server_error(event, status, False, latency)
-                request_id = get(request_id_field)
                 if request_id and type(request_id) is str:
                     with_request_id += 1
                 try:
@@ -152,32 +135,27 @@ class LogAnalyzer(CarefulAnalyzer):
                     pending[latency] = 1
                     if len(pending) >= _PENDING_FLUSH_AT:
                         self._overall.flush()
-                try:
-                    per_route = by_template[route][method]
-                except KeyError:
-                    per_route = self._routes.for_template(route, method)
-                exact = per_route.pending
-                try:
-                    exact[latency] += 1
-                except KeyError:
-                    exact[latency] = 1
-                    if len(exact) >= per_route.flush_at:
-                        per_route.flush()
-                if latency > slow_ms:
-                    self._count_slow(event, latency)
         finally:
             tallies.lines += counted
             tallies.other_lines += other
             tallies.with_request_id += with_request_id
-            status_classes = tallies.status_classes
-            for status, count in by_status.items():
-                tallies.requests += count
-                status_class = STATUS_CLASSES[status // 100]
-                status_classes[status_class] = status_classes.get(status_class, 0) + count
-                if status == 429:
-                    tallies.rate_limited += count
+            tallies.sampled_requests += sampled
+            self._fold_statuses(by_status)
         return self
 
+    def _after_since(self, moment: Any) -> bool:
+        stamp = _timestamp(moment)
+        return stamp is not None and self.since is not None and stamp >= self.since
+
+    def _fold_statuses(self, by_status: dict[int, int]) -> None:
+        tallies = self._tallies
+        status_classes = tallies.status_classes
+        for status, count in by_status.items():
+            tallies.requests += count
+            status_class = STATUS_CLASSES[status // 100]
+            status_classes[status_class] = status_classes.get(status_class, 0) + count
+            if status == 429:
+                tallies.rate_limited += count
 
 
 def analyze_lines(lines: Iterable[str | bytes], settings: LogSettings | None = None, *, since: datetime | None = None) -> LogSummary:

@@ -61,26 +61,27 @@ class CarefulAnalyzer:
 
     def _feed_careful(self: Self, lines: Iterable[str | bytes]) -> Self:
         """What ``feed_all`` does, line by line through the general path only: the reference it is tested against."""
-        tallies = self._tallies
-        skipped = tallies.skipped
-        max_len = self.settings.max_line_bytes
-        end_marker, sql_marker = self._end_marker, self._sql_marker
         for line in lines:
-            tallies.lines += 1
-            if len(line) > max_len:
-                skipped["oversized"] += 1
-                continue
-            if type(line) is not str:
-                try:
-                    line = bytes(line).decode("utf-8")
-                except UnicodeDecodeError:
-                    skipped["invalid_utf8"] += 1
-                    continue
-            if end_marker in line or sql_marker in line:
-                self._parse_candidate(line)
-            else:
-                self._classify_other(line)
+            self._tallies.lines += 1
+            self._careful_line(line)
         return self
+
+    def _careful_line(self, line: str | bytes) -> None:
+        """One line (already counted in ``lines``) by the general rules alone."""
+        skipped = self._tallies.skipped
+        if len(line) > self.settings.max_line_bytes:
+            skipped["oversized"] += 1
+            return
+        if type(line) is not str:
+            try:
+                line = bytes(line).decode("utf-8")
+            except UnicodeDecodeError:
+                skipped["invalid_utf8"] += 1
+                return
+        if self._end_marker in line or self._sql_marker in line:
+            self._parse_candidate(line)
+        else:
+            self._classify_other(line)
 
     def summary(self) -> LogSummary:
         self._overall.flush()

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
-
-from pydantic_core import from_json
 
 from examday.facts.log_analysis.limits import _MAX_KEY_CHARS
 from examday.facts.log_analysis.settings import LogSettings
@@ -21,7 +18,6 @@ _SQL_STRING = re.compile(r"'(?:[^']|'')*'")
 _SQL_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
 _WHITESPACE = re.compile(r"\s+")
 _scan_json = json.JSONDecoder().scan_once
-_DEFAULT_INT_DIGITS = 4300  # sys.int_info.default_max_str_digits
 
 
 def normalize_sql(statement: str) -> str:
@@ -45,43 +41,6 @@ def _decode_object(line: str) -> dict[str, Any] | str:
     if end != len(line) and line[end:].strip():
         return "non_json"
     return event
-
-
-def _fast_json_parser() -> Callable[[str], Any]:
-    """A JSON parser that gives what ``_decode_object`` gives for a line starting with "{",
-    or raises, and the caller then takes the careful path.
-
-    pydantic-core's ``from_json`` (pydantic's own parser, so already installed) parses a
-    log line in about 60% of the stdlib's time. Where the two differ it raises instead
-    (lone surrogates, deeper nesting than it allows, integers over 4300 digits). The one
-    setting that would make the stdlib the stricter one, a lower
-    ``sys.set_int_max_str_digits``, makes this the stdlib scanner itself.
-    """
-    limit = sys.get_int_max_str_digits()
-    if limit and limit < _DEFAULT_INT_DIGITS:
-        return _stdlib_json
-    return from_json
-
-
-def _stdlib_json(line: str) -> Any:
-    try:
-        event, end = _scan_json(line, 0)
-    except StopIteration as error:
-        raise ValueError("not JSON") from error
-    if end != len(line) and line[end:].strip():
-        raise ValueError("not JSON: data after the object")
-    return event
-
-
-def _from_json_caches_keys() -> bool:
-    try:
-        from_json("{}", cache_strings="keys")  # pydantic-core >= 2.18: keep only the keys, which repeat, cached
-    except TypeError:
-        return False
-    return True
-
-
-_FROM_JSON_CACHES_KEYS = _from_json_caches_keys()
 
 
 def _is_json(line: str) -> bool:
