@@ -5,12 +5,12 @@
 #   debootstrap               the sandbox's base image without a registry
 #   postgresql-15 redis-server dnsmasq-base   real services for the probe tests
 #   chromium                  renders the printable checklist in tests
-#   wrk jq                    baselines for the benchmarks in bench/
+#   wrk jq bind9-dnsutils     baselines for the benchmarks in bench/ (dig: the shell pre-exam baseline)
 #   openssh-server            sshd for the remote-engine tests (ssh:// [docker] host); never started
 #                             as a service: the tests run their own on loopback and stop it
 set -euo pipefail
 packages=(docker.io docker-compose debootstrap postgresql-15 redis-server dnsmasq-base
-          chromium wrk jq openssh-client openssh-server openssl curl)
+          chromium wrk jq bind9-dnsutils openssh-client openssh-server openssl curl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from examday.sandbox.faults import clear
+from examday.sandbox.faults.base import redis_cli
 from examday.sandbox.lifecycle import Sandbox
 from examday.sandbox.stages import apply_stage
 
@@ -22,6 +23,15 @@ def at_stage(sandbox: Sandbox, stage: str) -> Iterator[Sandbox]:
     finally:
         clear(sandbox)
         apply_stage(sandbox, previous)
+
+
+def forget_sign_in_limits(sandbox: Sandbox) -> None:
+    """The platform allows 5 sign-ins a minute per address, and every run signs in (the canary, the
+    operator) from this host's one address: forget the sandbox's rate-limit counters (its own Redis)
+    so that a run does not depend on how fast the ones before it ran."""
+    keys = redis_cli(sandbox, "--scan", "--pattern", "rl:*").split()
+    if keys:
+        redis_cli(sandbox, "DEL", *keys)
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ from examday.config import load_config
 from examday.probes.for_target import api_probe
 from examday.probes.student_api import StudentClient
 from examday.sandbox.faults import clear, inject
-from examday.sandbox.faults.base import redis_cli
 from examday.sandbox.lifecycle import Sandbox
-from tests.checks.conftest import at_stage
+from tests.checks.conftest import at_stage, forget_sign_in_limits
 from tests.checks.runner import (CANARY_MEMORY, ChecklistRun, checklist, failed_ids, fails_exactly, fails_for,
                                  sandbox_config)
 
@@ -34,9 +33,7 @@ def sign_in_limits_forgotten(sandbox: Sandbox) -> None:
     the operator) from this host's one address, seconds apart: 7 or 8 in two minutes met HTTP 429
     once the suite got faster. Each test starts with the sandbox's rate-limit counters forgotten
     (its own Redis), so no test depends on how fast the ones before it ran."""
-    keys = redis_cli(sandbox, "--scan", "--pattern", "rl:*").split()
-    if keys:
-        redis_cli(sandbox, "DEL", *keys)
+    forget_sign_in_limits(sandbox)
 
 
 @pytest.fixture(scope="module")

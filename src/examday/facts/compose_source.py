@@ -30,9 +30,18 @@ def compose_source(docker: DockerReads, config: ExamdayConfig) -> ComposeSource:
                                   "files (label com.docker.compose.project.config_files): set [docker] "
                                   "compose_files to the files the next restart applies")
     if found.unreadable():
-        raise ComposeFilesUnknown(f"docker.compose_files is not set, and the files {found.found_in} names are not "
-                                  f"readable on this host ({', '.join(found.unreadable())}): set [docker] "
-                                  "compose_files")
+        raise ComposeFilesUnknown(_unreadable_message(found, cfg.base_url if cfg.remote_engine else None))
     return ComposeSource(found.files, cfg.compose_project_dir or found.project_dir,
                          tuple(cfg.compose_env_files) or found.env_files,
                          cfg.compose_project_name or found.project_name, found.found_in)
+
+
+def _unreadable_message(found: ComposeSource, remote_engine: str | None) -> str:
+    unreadable = ", ".join(found.unreadable())
+    if remote_engine is None:
+        return (f"docker.compose_files is not set, and the files {found.found_in} names are not readable on "
+                f"this host ({unreadable}): set [docker] compose_files")
+    # `compose config` runs here, on local files: the labels name paths on the engine's host.
+    return (f"docker.compose_files is not set, and the files {found.found_in} names are paths on the engine's "
+            f"host ({remote_engine}), not readable here ({unreadable}): set [docker] compose_files (and "
+            "compose_env_files) to local copies of the files the next restart applies there")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # types only: a port costs its importer nothing
     from examday.probes.docker import ExecResult
     from examday.probes.docker_observations import ContainerObservation, ImageInfo, ResourceObservation
-    from examday.probes.host import ProcessInfo
+    from examday.probes.process_listing import ProcessInfo
     from examday.probes.postgres_reads import QueryResult
 
 

@@ -22,9 +22,10 @@ from examday.probes.docker_observations import (
     ContainerObservation, ImageInfo, ResourceObservation, observe_container, observe_resources, parse_docker_time,
     processes_from_top,
 )
+from examday.probes.docker_ssh import is_ssh, ssh_client, ssh_engine_error
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
-from examday.probes.host import PROC_LISTING_SCRIPT, ProcessInfo, parse_process_listing
 from examday.probes.line_framing import decoded_lines
+from examday.probes.process_listing import PROC_LISTING_SCRIPT, ProcessInfo, parse_process_listing
 
 DEPENDENCY = "docker"
 COMPOSE_SERVICE_LABEL = "com.docker.compose.service"
@@ -67,9 +68,14 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def translate_engine_error(error: Exception, what: str, engine: str = "docker engine") -> ProbeError:
+def translate_engine_error(error: Exception, what: str, engine: str = "docker engine",
+                           base_url: str | None = None) -> ProbeError:
     """Map an SDK/requests failure to Unreachable, ProbeTimeout or BadResponse."""
     chain = list(_causes(error))
+    if is_ssh(base_url):
+        over_ssh = ssh_engine_error(error, chain, str(base_url))
+        if over_ssh is not None:
+            return over_ssh
     if any(_is_timeout(cause) for cause in chain):
         return ProbeTimeout(f"{engine} did not answer in time ({what}); is dockerd hung?", dependency=DEPENDENCY)
     if any(_is_unreachable(cause) for cause in chain):
@@ -96,9 +102,14 @@ class DockerProbe:
         return self._client
 
     def _connect(self) -> docker.DockerClient:
+        if is_ssh(self._url()):  # DOCKER_HOST too: the SDK's own ssh connect has no time bound
+            return ssh_client(self._url(), self.timeout)
         if self.base_url is None:
             return docker.from_env(timeout=self.timeout)
         return docker.DockerClient(base_url=self.base_url, timeout=self.timeout)
+
+    def _url(self) -> str | None:
+        return self.base_url or os.environ.get("DOCKER_HOST")
 
     def close(self) -> None:
         if self._client is not None:
@@ -114,10 +125,10 @@ class DockerProbe:
             raise ContainerNotFound(f"{self._engine_name()} has no container or image {what!r}",
                                     dependency=DEPENDENCY) from error
         except Exception as error:
-            raise translate_engine_error(error, what, self._engine_name()) from error
+            raise translate_engine_error(error, what, self._engine_name(), self._url()) from error
 
     def _engine_name(self) -> str:
-        return f"docker engine at {self.base_url or os.environ.get('DOCKER_HOST') or 'the default socket'}"
+        return f"docker engine at {self._url() or 'the default socket'}"
 
     def _get_container(self, name: str) -> Any:
         return self._call(name, lambda: self.client.containers.get(name))
@@ -169,25 +180,39 @@ class DockerProbe:
         Inside the container the command is wrapped with `timeout` when present (so it is
         killed there too); the read of its output always stops at the deadline.
         """
+        exit_code, payload = self._exec_bounded(name, argv, timeout, environment)
+        return ExecResult(exit_code=exit_code, output=_demultiplex(payload).decode("utf-8", "replace"))
+
+    def exec_streams(self, name: str, argv: list[str], timeout: float = 10.0,
+                     user: str | None = None) -> tuple[int, bytes, bytes]:
+        """As `exec`, run as `user` (None: the container's), with stdout and stderr apart: what a
+        testinfra backend reports (HostProbe's `docker://`)."""
+        exit_code, payload = self._exec_bounded(name, argv, timeout, None, user)
+        stdout, stderr = _split_streams(payload)
+        return exit_code, stdout, stderr
+
+    def _exec_bounded(self, name: str, argv: list[str], timeout: float, environment: dict[str, str] | None,
+                      user: str | None = None) -> tuple[int, bytes]:
         container = self._get_container(name)
         wrap = self._has_timeout_binary.get(container.id, True)
-        result = self._exec_once(container, argv, timeout, wrap, environment)
-        if wrap and _timeout_binary_missing(result):
+        exit_code, payload = self._exec_once(container, argv, timeout, wrap, environment, user)
+        if wrap and _timeout_binary_missing(exit_code, payload):
             self._has_timeout_binary[container.id] = False
-            result = self._exec_once(container, argv, timeout, wrap=False, environment=environment)
+            exit_code, payload = self._exec_once(container, argv, timeout, False, environment, user)
         elif wrap:
             self._has_timeout_binary[container.id] = True
-        if wrap and self._has_timeout_binary[container.id] and result.exit_code in (124, 137):
+        if wrap and self._has_timeout_binary[container.id] and exit_code in (124, 137):
             raise _exec_timeout(name, argv, timeout)
-        return result
+        return exit_code, payload
 
     def _exec_once(self, container: Any, argv: list[str], timeout: float, wrap: bool,
-                   environment: dict[str, str] | None = None) -> ExecResult:
+                   environment: dict[str, str] | None, user: str | None) -> tuple[int, bytes]:
         limit = str(max(1, int(timeout)))
         command = ["timeout", "-k", "1", limit, *argv] if wrap else list(argv)
         api = self.client.api
         exec_id = self._call("exec create", lambda: api.exec_create(
-            container.id, command, stdout=True, stderr=True, tty=False, environment=environment)["Id"])
+            container.id, command, stdout=True, stderr=True, tty=False, environment=environment,
+            user=user or "")["Id"])
         raw = self._call("exec start", lambda: api.exec_start(exec_id, socket=True, tty=False))
         deadline = time.monotonic() + timeout + (2.0 if wrap else 0.0)
         try:
@@ -196,8 +221,7 @@ class DockerProbe:
             raise _exec_timeout(container.name, argv, timeout) from None
         finally:
             _close_quietly(raw)
-        exit_code = self._exit_code(exec_id, deadline)
-        return ExecResult(exit_code=exit_code, output=_demultiplex(payload).decode("utf-8", "replace"))
+        return self._exit_code(exec_id, deadline), payload
 
     def _exit_code(self, exec_id: str, deadline: float) -> int:
         # The engine may still report Running for a moment after the stream closes.
@@ -262,7 +286,7 @@ class DockerProbe:
         except ProbeError:
             raise
         except Exception as error:
-            raise translate_engine_error(error, "logs", self._engine_name()) from error
+            raise translate_engine_error(error, "logs", self._engine_name(), self._url()) from error
 
     # images ------------------------------------------------------------------------------
     def image_present(self, ref: str) -> bool:
@@ -303,21 +327,33 @@ def _read_until_eof(raw: Any, deadline: float) -> bytes:
         received += data
 
 
-def _demultiplex(payload: bytes) -> bytes:
-    """Strip docker's 8-byte stream headers (non-tty exec output), keeping stdout and stderr in order."""
-    output = bytearray()
+def _frames(payload: bytes) -> list[tuple[int, bytes]]:
+    """Non-tty exec output cut at docker's 8-byte stream headers: (stream, data) in order, 2 being
+    stderr; output that is not multiplexed after all is one stdout frame."""
+    frames = []
     offset = 0
     while offset + 8 <= len(payload):
         stream_type, size = payload[offset], struct.unpack(">I", payload[offset + 4: offset + 8])[0]
-        if stream_type not in (0, 1, 2):  # not multiplexed after all
-            return payload
-        output += payload[offset + 8: offset + 8 + size]
+        if stream_type not in (0, 1, 2):
+            return [(1, payload)]
+        frames.append((stream_type, payload[offset + 8: offset + 8 + size]))
         offset += 8 + size
-    return bytes(output)
+    return frames
 
 
-def _timeout_binary_missing(result: ExecResult) -> bool:
-    return result.exit_code in (126, 127) and '"timeout"' in result.output
+def _demultiplex(payload: bytes) -> bytes:
+    """stdout and stderr interleaved, in the order they were written."""
+    return b"".join(data for _, data in _frames(payload))
+
+
+def _split_streams(payload: bytes) -> tuple[bytes, bytes]:
+    frames = _frames(payload)
+    return (b"".join(data for stream, data in frames if stream != 2),
+            b"".join(data for stream, data in frames if stream == 2))
+
+
+def _timeout_binary_missing(exit_code: int, payload: bytes) -> bool:
+    return exit_code in (126, 127) and b'"timeout"' in payload
 
 
 def _exec_timeout(name: str, argv: list[str], timeout: float) -> ProbeTimeout:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from examday.probes.host import ProcessInfo
+from examday.probes.process_listing import ProcessInfo
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Files and processes on the local host or inside a container, through pytest-testinfra.
 
-testinfra's local and docker backends run a subprocess with no time limit, so the
-probe swaps in a bounded `run_local` (and, inside containers, wraps the command
-with `timeout` where the container has it, so a hung command does not linger).
+testinfra's local backend runs a subprocess with no time limit, so the probe swaps in a
+bounded `run_local`. Inside a container (`docker://NAME`) it runs through the Docker SDK's
+exec (DockerProbe.exec_streams), bounded there: `timeout` in the container where it has one,
+and a deadline on the output.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import re
 import shlex
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import testinfra.backend
 import testinfra.host
@@ -23,17 +25,12 @@ from testinfra.backend.base import BaseBackend, CommandResult
 from testinfra.backend.docker import DockerBackend
 
 from examday.probes.errors import BadResponse, ProbeError, ProbeTimeout, Unreachable
+from examday.probes.process_listing import (  # noqa: F401 - ProcessInfo and the parser are imported from here too
+    PROC_LISTING_SCRIPT, PS_FAILED, PS_LISTING_SCRIPT, ProcessInfo, parse_process_listing,
+)
 
 DEPENDENCY = "host"
 DEFAULT_HASH_LIMIT_BYTES = 16 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    pid: int
-    ppid: int
-    user: str
-    cmdline: str
 
 
 @dataclass(frozen=True)
@@ -53,72 +50,8 @@ class FileEntry:
     mtime: datetime
 
 
-# Two ways to list processes, with one output shape: "#self PID", then
-# "pid ppid uid cmdline" lines, then "#passwd" and /etc/passwd (to name the uids).
-# The marker is in the command line of every process that carries the script (the
-# shell, a `timeout` wrapper), so the listing leaves itself out, with the shell's children.
-_LISTING_MARKER = "examday-proc-listing"
-_PS_FAILED = 97
-
-PS_LISTING_SCRIPT = rf"""# {_LISTING_MARKER}
-echo "#self $$"
-ps -e -ww -o pid=,ppid=,uid=,args= 2>/dev/null || exit {_PS_FAILED}
-echo "#passwd"
-cat /etc/passwd 2>/dev/null
-exit 0
-"""
-
-# For images without `ps` (slim, distroless-ish): read /proc with sh and tr alone.
-PROC_LISTING_SCRIPT = rf"""# {_LISTING_MARKER}
-echo "#self $$"
-for d in /proc/[0-9]*; do
-  pid=${{d#/proc/}}
-  {{ read -r stat < "$d/stat"; }} 2>/dev/null || continue
-  rest=${{stat##*) }}
-  set -- $rest
-  ppid=$2
-  uid=?
-  {{ while read -r key value _; do
-      if [ "$key" = "Uid:" ]; then uid=$value; break; fi
-    done < "$d/status"; }} 2>/dev/null
-  cmd=$(tr '\000\n' '  ' < "$d/cmdline" 2>/dev/null)
-  if [ -z "$cmd" ]; then comm=${{stat#*(}}; cmd="[${{comm%)*}}]"; fi
-  printf '%s %s %s %s\n' "$pid" "$ppid" "$uid" "$cmd"
-done
-echo "#passwd"
-cat /etc/passwd 2>/dev/null
-exit 0
-"""
-
-
-def parse_process_listing(output: str) -> list[ProcessInfo]:
-    """Turn PS_LISTING_SCRIPT's or PROC_LISTING_SCRIPT's output into processes, minus the listing."""
-    self_pid: int | None = None
-    rows: list[tuple[int, int, str, str]] = []
-    users: dict[str, str] = {}
-    in_passwd = False
-    for line in output.splitlines():
-        fields = line.split(None, 3)
-        if line.startswith("#self "):
-            self_pid = int(fields[1])
-        elif line == "#passwd":
-            in_passwd = True
-        elif in_passwd:
-            entry = line.split(":")
-            if len(entry) >= 3:
-                users.setdefault(entry[2], entry[0])
-        elif len(fields) >= 3 and fields[0].isdigit() and fields[1].isdigit():
-            cmdline = fields[3].strip() if len(fields) == 4 else ""
-            rows.append((int(fields[0]), int(fields[1]), fields[2], cmdline))
-    return [
-        ProcessInfo(pid=pid, ppid=ppid, user=users.get(uid, uid), cmdline=cmdline)
-        for pid, ppid, uid, cmdline in rows
-        if _LISTING_MARKER not in cmdline and self_pid not in (pid, ppid)
-    ]
-
-
-def _run_bounded(backend: BaseBackend, command: str, timeout: float, shown_as: str | None = None) -> CommandResult:
-    # start_new_session: the shell's children (docker exec, ...) die with it on timeout.
+def _run_bounded(backend: BaseBackend, command: str, timeout: float) -> CommandResult:
+    # start_new_session: the shell's children (ssh, ...) die with it on timeout.
     encoded = backend.encode(command)
     process = subprocess.Popen(encoded, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, start_new_session=True)
@@ -128,7 +61,7 @@ def _run_bounded(backend: BaseBackend, command: str, timeout: float, shown_as: s
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise ProbeTimeout(f"{backend.get_pytest_id()}: command did not finish within {timeout:g}s: "
-                           f"{(shown_as or command)[:120]}", dependency=DEPENDENCY) from None
+                           f"{command[:120]}", dependency=DEPENDENCY) from None
     return backend.result(process.returncode, encoded, stdout, stderr)
 
 
@@ -141,68 +74,90 @@ class _BoundedRunLocal:
         return _run_bounded(self, BaseBackend.quote(command, *args), self.command_timeout)  # type: ignore[arg-type]
 
 
-# Inside the container: use `timeout` when present so a hung command is killed there too
-# (killing the local `docker exec` client leaves the command running in the container).
-_IN_CONTAINER_WRAPPER = (
-    'if command -v timeout >/dev/null 2>&1; then exec timeout -k 1 "$1" /bin/sh -c "$0"; fi; '
-    'exec /bin/sh -c "$0"'
-)
+class ExecsWithStreams(Protocol):
+    """What is needed of a DockerProbe: its bounded exec, with stdout and stderr apart."""
+
+    def exec_streams(self, name: str, argv: list[str], timeout: float = 10.0,
+                     user: str | None = None) -> tuple[int, bytes, bytes]: ...
 
 
-class _BoundedDockerBackend(_BoundedRunLocal, DockerBackend):
+class _EngineExecBackend(DockerBackend):
+    """`docker://CONTAINER` through the run's Docker client (the SDK's exec API), not the docker CLI.
+
+    Why not `docker exec` as a subprocess: the CLI reaches a remote engine through OpenSSH, which
+    reads ~/.ssh from the user's passwd entry rather than $HOME and follows its own host-key policy
+    (StrictHostKeyChecking may be accept-new), while the Docker probe uses paramiko with $HOME and
+    refuses unknown keys. One client means one engine ([docker] host or context), one trust decision,
+    one ssh session for the run and one set of error messages. The SDK's exec is bounded the same
+    way the CLI call was: `timeout` in the container where present, and a deadline on the output."""
+
+    engine: Callable[[], ExecsWithStreams]
+    command_timeout: float = 10.0
+
     def run(self, command: str, *args: str, **kwargs: Any) -> CommandResult:
         inner = self.get_command(command, *args)
-        in_container_limit = str(max(1, int(self.command_timeout)))
-        user = ["-u", self.user] if self.user is not None else []
-        argv = ["docker", "exec", *user, self.name, "/bin/sh", "-c", _IN_CONTAINER_WRAPPER, inner,
-                in_container_limit]
-        # The client-side bound is a little longer, so the in-container `timeout` acts first.
-        result = _run_bounded(self, shlex.join(argv), self.command_timeout + 2, shown_as=inner)
-        _raise_when_container_unusable(self.name, result)
-        if result.rc in (124, 137):  # the in-container `timeout` stopped it
-            raise ProbeTimeout(f"command in container {self.name} did not finish within {in_container_limit}s: "
-                               f"{inner[:120]}", dependency=DEPENDENCY)
-        result.command = self.encode(inner)
-        return result
+        try:
+            rc, stdout, stderr = self.engine().exec_streams(self.name, ["/bin/sh", "-c", inner],
+                                                            timeout=self.command_timeout, user=self.user)
+        except ProbeTimeout:
+            raise ProbeTimeout(f"command in container {self.name} did not finish within {self.command_timeout:g}s: "
+                               f"{inner[:120]}", dependency=DEPENDENCY) from None
+        except ProbeError as error:  # the engine gone, the container missing, paused or stopped
+            raise Unreachable(f"container {self.name}: {error}", dependency=DEPENDENCY) from None
+        return self.result(rc, self.encode(inner), stdout, stderr)
 
 
-def _bounded_backend(hostspec: str, timeout: float) -> BaseBackend:
+def _bounded_backend(hostspec: str, timeout: float, engine: Callable[[], ExecsWithStreams]) -> BaseBackend:
     host, kwargs = testinfra.backend.parse_hostspec(hostspec)
     connection = kwargs.setdefault("connection", "local" if host in (None, "") else "paramiko")
     if connection == "docker":
-        bounded_class: type[Any] = _BoundedDockerBackend
-    else:  # local, and ssh-like backends that also shell out through run_local
+        backend: Any = _EngineExecBackend(host, **kwargs)
+        backend.engine = engine
+    else:  # local, and ssh-like backends that shell out through run_local
         base_class = testinfra.backend.get_backend_class(connection)
         bounded_class = type(f"Bounded{base_class.__name__}", (_BoundedRunLocal, base_class), {})
-    backend = bounded_class(**kwargs) if connection == "local" else bounded_class(host, **kwargs)
+        backend = bounded_class(**kwargs) if connection == "local" else bounded_class(host, **kwargs)
     backend.command_timeout = timeout
     return backend  # type: ignore[no-any-return]
 
 
-# What the docker CLI prints (never the command itself) when it could not exec at all.
-_DOCKER_CLI_FAILURES = ("Error: No such container", "Error response from daemon", "Cannot connect to the Docker daemon")
-
-
-def _raise_when_container_unusable(container: str, result: CommandResult) -> None:
-    stderr = result.stderr.strip()
-    if result.rc != 0 and stderr.startswith(_DOCKER_CLI_FAILURES):
-        raise Unreachable(f"container {container}: {stderr}", dependency=DEPENDENCY)
-
-
 class HostProbe:
-    """Read-only look at one host: `local://` or `docker://CONTAINER` (any testinfra spec)."""
+    """Read-only look at one host: `local://` or `docker://CONTAINER` (any testinfra spec).
+
+    `docker` gives the engine for `docker://` specs: the run's DockerProbe, so a container on a
+    remote engine ([docker] host = "ssh://...") is reached as every other probe reaches it. Without
+    it, a DockerProbe of its own on DOCKER_HOST or the local socket, opened on first use.
+    """
 
     def __init__(self, hostspec: str = "local://", timeout: float = 10.0,
-                 hash_limit_bytes: int = DEFAULT_HASH_LIMIT_BYTES) -> None:
+                 hash_limit_bytes: int = DEFAULT_HASH_LIMIT_BYTES,
+                 docker: Callable[[], ExecsWithStreams] | None = None) -> None:
         self.hostspec = hostspec
         self.timeout = timeout
         self.hash_limit_bytes = hash_limit_bytes
+        self._docker = docker
+        self._own_docker: Any = None
         self._host: testinfra.host.Host | None = None
+
+    def _engine(self) -> ExecsWithStreams:
+        if self._docker is not None:
+            return self._docker()
+        if self._own_docker is None:
+            from examday.probes.docker import DockerProbe
+
+            self._own_docker = DockerProbe(timeout=self.timeout)
+        return self._own_docker  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the Docker client this probe opened itself (one it was given stays open)."""
+        if self._own_docker is not None:
+            self._own_docker.close()
+            self._own_docker = None
 
     @property
     def host(self) -> testinfra.host.Host:
         if self._host is None:
-            backend = _bounded_backend(self.hostspec, self.timeout)
+            backend = _bounded_backend(self.hostspec, self.timeout, self._engine)
             self._host = testinfra.host.Host(backend)
             backend.set_host(self._host)
         return self._host
@@ -241,7 +196,7 @@ class HostProbe:
     def processes(self) -> list[ProcessInfo]:
         """Every process (pid, ppid, user, cmdline): one `ps` call, else a read of /proc."""
         listed = self._run(PS_LISTING_SCRIPT)
-        if listed.rc == _PS_FAILED:
+        if listed.rc == PS_FAILED:
             listed = self._run(PROC_LISTING_SCRIPT)
         if listed.rc != 0:
             raise BadResponse(f"{self.hostspec}: could not list processes: {listed.stderr.strip()[:200]}",

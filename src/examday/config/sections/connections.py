@@ -12,6 +12,7 @@ import dns.rdatatype
 from pydantic import AfterValidator, Field, model_validator
 
 from examday.config.secrets import PasswordFromEnvOrFile
+from examday.config.sections.docker_engine import DEFAULT_ENGINE, chosen_engine, is_remote
 from examday.config.sections.target import Section
 from examday.config.types import (
     Days, ExistingDir, ExistingFile, Hostname, HostPort, HttpBaseUrl, IpAddress, Port, PositiveInt, RedisUrl,
@@ -80,11 +81,17 @@ ContainerRole = Annotated[str, AfterValidator(_container_role)]
 
 
 def _default_docker_host() -> str:
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    return os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE
 
 
 class DockerConfig(Section):
+    """The engine is ``host`` (``ssh://user@host[:port]``, ``tcp://``, ``unix://``), or ``context``, a
+    Docker CLI context by name; unset, ``DOCKER_HOST``, else the local socket. ``base_url`` is the
+    older name of ``host``: after loading it holds the engine examday talks to, however it was named."""
+
+    host: str | None = None
     base_url: str = Field(default_factory=_default_docker_host)
+    context: str | None = None
     timeout_seconds: Seconds = 5
     compose_files: list[ExistingFile] = Field(default_factory=list)
     compose_project_dir: ExistingDir | None = None
@@ -94,6 +101,16 @@ class DockerConfig(Section):
     # not the platform's name: containers are found by name or by this label.
     service_label: str = "com.docker.compose.service"
     containers: ContainerNames = Field(default_factory=ContainerNames)
+
+    @model_validator(mode="after")
+    def _one_engine(self) -> DockerConfig:
+        base_url = self.base_url if "base_url" in self.model_fields_set else None
+        self.base_url = chosen_engine(self.host, base_url, self.context)
+        return self
+
+    @property
+    def remote_engine(self) -> bool:
+        return is_remote(self.base_url)
 
 
 class ApiConfig(Section):
