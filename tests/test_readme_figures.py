@@ -15,6 +15,7 @@ README = REPO / "README.md"
 
 # Figures row (its first cell starts so) -> the results file, the key of its headline ratio, how it is shown.
 FIGURES = [
+    ("pre-exam phase", "bench/results/preexam.json", "ratio_examday_over_shell", "{:.2f}x"),
     ("log analysis", "bench/results/logs.json", "ratio_examday_over_jq", "{:.2f}x"),
     ("load generator", "bench/results/load.json", "ratio_cpu_examday_over_wrk", "{:.2f}"),
     ("a during round's database reads", "bench/results/watch_db.json", "round_large_over_small", "{:.2f}x"),
