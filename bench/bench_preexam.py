@@ -22,7 +22,6 @@ is faster while it also judges every item and leaves a record. Written to bench/
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
@@ -73,13 +72,9 @@ def forget_sign_in_limits() -> None:
 
 def attested(folder: Path) -> Path:
     """The communication items attested (a person's word, not examday's), so a healthy run is GO."""
-    from examday.attestations import Attestation, append_attestation
+    from examday.attestations import attest_items
 
-    path = folder / "attestations.toml"
-    for item_id in COMMUNICATION_ITEMS:
-        append_attestation(path, Attestation(item=item_id, by="Bench Operator", note="for the bench",
-                                             at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
-    return path
+    return attest_items(folder / "attestations.toml", COMMUNICATION_ITEMS, "Bench Operator", "for the bench")
 
 
 def at_stage(name: str) -> Callable[[], None]:

@@ -51,11 +51,6 @@ COMMUNICATION_ITEMS = ("PRE-COM-01", "PRE-COM-02", "PRE-COM-03", "PRE-COM-04")
 @pytest.fixture
 def all_attested(tmp_path: Path) -> Path:
     """An attestation file in which every communication item is attested."""
-    from examday.attestations import Attestation, append_attestation
-    import datetime as dt
+    from examday.attestations import attest_items
 
-    path = tmp_path / "attestations.toml"
-    for item_id in COMMUNICATION_ITEMS:
-        append_attestation(path, Attestation(item=item_id, by="Test Operator", note="done for the test",
-                                             at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
-    return path
+    return attest_items(tmp_path / "attestations.toml", COMMUNICATION_ITEMS, "Test Operator", "done for the test")
