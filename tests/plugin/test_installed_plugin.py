@@ -200,3 +200,18 @@ def test_installed_from_the_wheel_the_preexam_record_holds_the_checklist_and_the
     items = record_items(reports)
     assert bundled_ids("preexam", target) <= set(items), done.stdout[-4000:]
     assert items[TEAM_ID] == ["passed"], done.stdout[-4000:]
+
+
+@pytest.mark.sandbox
+def test_from_the_repository_a_target_and_a_reports_dir_elsewhere_written_with_a_space_run_and_record(
+        sandbox, tmp_path):
+    """The README's spelling (`--target PATH --reports-dir DIR`, both outside this checkout) from the
+    repository itself: the item runs against that target and its record lands in that folder."""
+    from tests.checks.runner import sandbox_config
+
+    target = sandbox_config(tmp_path / "elsewhere")
+    reports = tmp_path / "records"
+    done = run_pytest(REPO, "--target", str(target), "--reports-dir", str(reports), "-m", "preexam",
+                      "-k", "every_service_running_and_healthy")
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-2000:]
+    assert record_items(reports) == {"PRE-INF-01": ["passed"]}, done.stdout[-3000:]
