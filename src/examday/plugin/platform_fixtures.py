@@ -29,11 +29,11 @@ def _read_backups(config: pytest.Config) -> Any:
 
 
 def start_prefetch(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from examday.plugin.slow_readings import slow_jobs
+    from examday.plugin.slow_readings import PROXY_LANE, slow_jobs
 
     jobs = {"backups": lambda: _read_backups(config), "compose_config": lambda: _resolve_compose(config),
             **slow_jobs(config)}
-    prefetch.start(config, _to_run(config, items), jobs)
+    prefetch.start(config, _to_run(config, items), jobs, lane_of=PROXY_LANE)
 
 
 def _to_run(config: pytest.Config, items: list[pytest.Item]) -> list[pytest.Item]:

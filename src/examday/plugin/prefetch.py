@@ -11,7 +11,7 @@ Nothing here runs unless an item asks for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -20,15 +20,31 @@ import pytest
 PREFETCH_KEY = pytest.StashKey[dict[str, Future[Any]]]()
 
 
-def start(config: pytest.Config, items: list[pytest.Item], jobs: dict[str, Callable[[], Any]]) -> None:
-    """Submit each job whose fixture (same name) a selected item uses."""
+def start(config: pytest.Config, items: list[pytest.Item], jobs: dict[str, Callable[[], Any]],
+          lane_of: Mapping[str, str] | None = None) -> None:
+    """Start each job whose fixture (same name) a selected item uses: each on its own thread, except
+    that jobs `lane_of` puts in one lane run one after another on that lane's thread."""
     needed = {name for node in items for name in getattr(node, "fixturenames", ())}
     wanted = {name: job for name, job in jobs.items() if name in needed}
     if not wanted:
         return
-    pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="examday-prefetch")
-    config.stash[PREFETCH_KEY] = {name: pool.submit(job) for name, job in wanted.items()}
+    lanes: dict[str, list[str]] = {}
+    for name in wanted:
+        lanes.setdefault((lane_of or {}).get(name, name), []).append(name)
+    futures: dict[str, Future[Any]] = {name: Future() for name in wanted}
+    pool = ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="examday-prefetch")
+    for names in lanes.values():
+        pool.submit(_in_order, [(futures[name], wanted[name]) for name in names])
+    config.stash[PREFETCH_KEY] = futures
     pool.shutdown(wait=False)
+
+
+def _in_order(jobs: list[tuple[Future[Any], Callable[[], Any]]]) -> None:
+    for future, job in jobs:
+        try:
+            future.set_result(job())
+        except BaseException as error:  # noqa: BLE001 - whatever it was, the item that collects it raises it
+            future.set_exception(error)
 
 
 def result(config: pytest.Config, name: str, compute: Callable[[], Any]) -> Any:

@@ -40,6 +40,12 @@ def _dashboard_reading(config: pytest.Config) -> Any:
     return dashboard_access(load_target_config(config))
 
 
+# Both go through the site's proxy, whose basic auth checks a bcrypt hash on every request: side by side
+# they slow each other on a proxy with little CPU (staging's /health past its 5 s timeout was seen on a
+# loaded 2-core machine), so they run one after the other, beside the test alert's waiting.
+PROXY_LANE = {"staging_trial": "proxy", "dashboard_reading": "proxy"}
+
+
 def slow_jobs(config: pytest.Config) -> dict[str, Callable[[], Any]]:
     """fixture name -> its reading, for the readings the target configures."""
     target = load_target_config(config)
