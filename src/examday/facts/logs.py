@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, cast
 
 from examday.config import ExamdayConfig
 from examday.facts.log_analysis import OTHER_ROUTES, LogSettings, LogSummary, RouteLatency, analyze_lines
+from examday.facts.log_window_state import STATE_ENV, windowed_summary
 from examday.facts.ports import DockerReads
 
 PREFIX_PLACEHOLDER = "{prefix}"
@@ -24,6 +27,10 @@ def log_container(config: ExamdayConfig) -> str:
 def recent_log_summary(docker: DockerReads, config: ExamdayConfig, minutes: float | None = None) -> LogSummary:
     """Analyse the backend's log lines of the last `minutes` (default: logs.window_minutes)."""
     window = minutes if minutes is not None else config.logs.window_minutes
+    state = os.environ.get(STATE_ENV)
+    if state:  # a watch round: only the lines since the last round are read (facts/log_window.py)
+        return windowed_summary(cast(Any, docker), log_container(config), LogSettings.from_config(config.logs),
+                                window, Path(state))
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=window)
     lines = docker.logs(log_container(config), since=since, max_line_bytes=config.logs.max_line_bytes)
     return analyze_lines(lines, LogSettings.from_config(config.logs), since=since)

@@ -18,6 +18,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from examday.probes.docker_log_files import Entry, LogSource, api_entries, file_entries, is_local_engine, log_source
 from examday.probes.docker_observations import (
     ContainerObservation, ImageInfo, ResourceObservation, observe_container, observe_resources, parse_docker_time,
     processes_from_top,
@@ -280,9 +281,24 @@ class DockerProbe:
         ))
         return self._lines(chunks, max_line_bytes)
 
-    def _lines(self, chunks: Iterator[bytes], max_line_bytes: int) -> Iterator[str]:
+    def log_source(self, name: str) -> LogSource:
+        """The container's id and whether its json-file log can be read directly (docker_log_files)."""
+        return log_source(self._get_container(name).attrs, is_local_engine(self._url()))
+
+    def log_entries(self, name: str, source: LogSource, since_ns: int, max_line_bytes: int = 65536) -> Iterator[Entry]:
+        """(docker's timestamp in ns, line) from ``since_ns`` on: from the file when it can be read, else the API."""
+        if source.log_path is not None:
+            return file_entries(source.log_path, since_ns, max_line_bytes)
+        container = self._get_container(name)
+        since = since_ns / 1e9 - 0.001 if since_ns > 1_000_000_000 else None  # a float: the engine takes ns
+        chunks = self._call("logs", lambda: container.logs(stream=True, follow=False, stdout=True, stderr=True,
+                                                           timestamps=True, since=since))
+        return self._lines(chunks, max_line_bytes, api_entries)
+
+    def _lines(self, chunks: Iterator[bytes], max_line_bytes: int, framing: Callable[..., Iterator[Any]] = decoded_lines,
+               ) -> Iterator[Any]:
         try:
-            yield from decoded_lines(chunks, max_line_bytes)
+            yield from framing(chunks, max_line_bytes)
         except ProbeError:
             raise
         except Exception as error:

@@ -6,6 +6,7 @@
       rounds/           each round's record, in the usual layout:
         <target>/<YYYY-MM-DD>/during-<HHMMSS>Z/   checklist.html, results.json, SHA256SUMS, ...
       logs/round-NNN.log  each round's pytest output (outside the records: a record's files are hashed)
+      log-window/       the backend log window kept from round to round (facts/log_window_state.py)
 
 <reports dir> is --reports-dir, else reports/ beside the target's examday.toml,
 as for any checklist run. `examday reports --reports-dir <watch>/rounds` lists
@@ -21,7 +22,7 @@ from pathlib import Path
 # The records' own folder naming, so <target> is spelled the same in both places.
 from examday.report.archive import folder_slug
 
-TREND_HTML, TREND_JSON, ROUNDS_DIR, LOGS_DIR = "trend.html", "trend.json", "rounds", "logs"
+TREND_HTML, TREND_JSON, ROUNDS_DIR, LOGS_DIR, LOG_STATE_DIR = "trend.html", "trend.json", "rounds", "logs", "log-window"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class WatchLayout:
     @property
     def rounds(self) -> Path:
         return self.folder / ROUNDS_DIR
+
+    @property
+    def log_state(self) -> Path:
+        return self.folder / LOG_STATE_DIR
 
     def log_of(self, number: int) -> Path:
         return self.folder / LOGS_DIR / f"round-{number:03d}.log"

@@ -26,6 +26,7 @@ import pytest
 
 from examday.checklist_files import checklist_rootdir, pytest_args
 from examday.errors import ExamdayError
+from examday.facts.log_window_state import STATE_ENV
 from examday.report.archive import RESULTS_NAME
 from examday.report.listing import record_folders
 from examday.report.redaction import Redactor
@@ -93,7 +94,7 @@ def run_round(number: int, options: RoundOptions, layout: WatchLayout,
     with log.open("w", encoding="utf-8") as output:
         child = subprocess.Popen(options.pytest_argv(layout.rounds), cwd=checklist_rootdir(),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                                 start_new_session=True, env=round_environment(layout))
         copier = threading.Thread(target=_copy_redacted, args=(child.stdout, output, options.redactor),
                                   name=f"round-{number}-log", daemon=True)
         copier.start()
@@ -105,6 +106,11 @@ def run_round(number: int, options: RoundOptions, layout: WatchLayout,
     if not new:
         return _without_record(ending, log, fields)
     return _from_record(new[-1], layout, ending, log, fields)
+
+
+def round_environment(layout: WatchLayout) -> dict[str, str]:
+    """The watch's environment, plus where the round keeps the backend's log window for the next one."""
+    return {**os.environ, STATE_ENV: str(layout.log_state.absolute())}
 
 
 def _copy_redacted(stream: IO[bytes], output: IO[str], redactor: Redactor) -> None:

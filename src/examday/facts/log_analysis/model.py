@@ -76,6 +76,7 @@ class LogSummary:
     error_lines: int  # events at level error/critical, uvicorn's ERROR lines (within other/non-JSON)
     tracebacks: int  # first lines of tracebacks (within non-JSON)
     error_line_samples: list[ErrorSample]  # the latest of both
+    source: str | None = None  # how the lines were read, when not the one way (facts/log_window.py)
 
     @property
     def server_errors(self) -> int:
@@ -114,4 +115,5 @@ class LogSummary:
             "error_lines": self.error_lines,
             "tracebacks": self.tracebacks,
             "since": None if self.since is None else self.since.isoformat(),
+            **({} if self.source is None else {"read_from": self.source}),
         }

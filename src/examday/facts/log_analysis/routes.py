@@ -18,7 +18,9 @@ class RouteTable:
             settings.route_field, settings.method_field, settings.path_field)
         self._routes: dict[str, _RouteLatencies] = {}
         self._route_counts = {True: 0, False: 0}  # routes by template (True) and by raw path (False)
+        self.limits = {True: _MAX_ROUTES, False: _MAX_PATH_ROUTES}  # wider in a log window's minutes (log_merge)
         self._other_route: _RouteLatencies | None = None
+        self.kinds: dict[str, bool] = {}  # key -> templated, as it was made: what log_merge folds by
         # The analyser's shortcut to a route: template -> method -> its latencies, without building the key.
         self.by_template: dict[str, dict[str, _RouteLatencies]] = {}
 
@@ -67,9 +69,9 @@ class RouteTable:
         per_route = self._routes.get(key)
         if per_route is not None:
             return per_route
-        limit = _MAX_ROUTES if templated else _MAX_PATH_ROUTES
-        if self._route_counts[templated] < limit:
+        if self._route_counts[templated] < self.limits[templated]:
             self._route_counts[templated] += 1
+            self.kinds[key] = templated
             per_route = self._routes[key] = _RouteLatencies()
             return per_route
         if self._other_route is None:
