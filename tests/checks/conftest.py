@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from examday.sandbox.faults import clear
-from examday.sandbox.faults.base import redis_cli
 from examday.sandbox.lifecycle import Sandbox
 from examday.sandbox.stages import apply_stage
 
@@ -27,11 +26,14 @@ def at_stage(sandbox: Sandbox, stage: str) -> Iterator[Sandbox]:
 
 def forget_sign_in_limits(sandbox: Sandbox) -> None:
     """The platform allows 5 sign-ins a minute per address, and every run signs in (the canary, the
-    operator) from this host's one address: forget the sandbox's rate-limit counters (its own Redis)
-    so that a run does not depend on how fast the ones before it ran."""
-    keys = redis_cli(sandbox, "--scan", "--pattern", "rl:*").split()
-    if keys:
-        redis_cli(sandbox, "DEL", *keys)
+    operator, the staging student) from this host's one address: forget the rate-limit counters of
+    the sandbox and its staging twin (their own Redis) so that a run does not depend on how fast the
+    ones before it ran."""
+    platform = sandbox.platform()
+    for redis in ("redis", "redis_staging"):
+        keys = platform.exec_checked(redis, ["redis-cli", "--scan", "--pattern", "rl:*"]).split()
+        if keys:
+            platform.exec_checked(redis, ["redis-cli", "DEL", *keys])
 
 
 @pytest.fixture(scope="module")
