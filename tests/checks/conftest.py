@@ -36,6 +36,13 @@ def forget_sign_in_limits(sandbox: Sandbox) -> None:
             platform.exec_checked(redis, ["redis-cli", "DEL", *keys])
 
 
+@pytest.fixture
+def sign_in_limits_forgotten(sandbox: Sandbox) -> None:
+    """For modules whose runs sign in a few seconds apart (`pytest.mark.usefixtures`): each test starts
+    with the counters forgotten, so no test depends on how fast the ones before it ran."""
+    forget_sign_in_limits(sandbox)
+
+
 @pytest.fixture(scope="module")
 def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Baselines of these tests stay out of the repository's reports/."""

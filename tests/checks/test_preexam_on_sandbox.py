@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 
 from examday.sandbox.faults import clear, inject
-from tests.checks.conftest import COMMUNICATION_ITEMS, forget_sign_in_limits
+from tests.checks.conftest import COMMUNICATION_ITEMS
 from tests.checks.runner import fails_exactly, run_checklist
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
-
-@pytest.fixture(autouse=True)
-def sign_in_limits_forgotten(sandbox) -> None:  # noqa: ANN001
-    """Each run signs in twice (the operator, staging's student), a run every dozen seconds: the
-    platform's 5 a minute per address answered 429 in the fault matrix once the phase got faster."""
-    forget_sign_in_limits(sandbox)
-
+# Their runs sign in seconds apart: the platform allows 5 sign-ins a minute per address.
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.usefixtures("sign_in_limits_forgotten")]
 
 # Every optional item has something to check on the sandbox: only the attested ones may skip.
 NOT_CONFIGURED_ON_SANDBOX: set[str] = set()

@@ -17,23 +17,15 @@ from examday.probes.for_target import api_probe
 from examday.probes.student_api import StudentClient
 from examday.sandbox.faults import clear, inject
 from examday.sandbox.lifecycle import Sandbox
-from tests.checks.conftest import at_stage, forget_sign_in_limits
+from tests.checks.conftest import at_stage
 from tests.checks.runner import (CANARY_MEMORY, ChecklistRun, checklist, failed_ids, fails_exactly, fails_for,
                                  sandbox_config)
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+# Their runs sign in seconds apart: the platform allows 5 sign-ins a minute per address.
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.usefixtures("sign_in_limits_forgotten")]
 
 RECOVERY_ITEMS = {"REC-HLT-01", "POST-INT-01", "POST-INT-02", "REC-SES-01", "REC-OBS-01", "REC-OBS-02", "REC-OBS-03"}
 LOG_ITEM = ("-k", "no_errors_logged")  # REC-OBS-03 alone
-
-
-@pytest.fixture(autouse=True)
-def sign_in_limits_forgotten(sandbox: Sandbox) -> None:
-    """The platform allows 5 sign-ins a minute per address, and every run here signs in (the canary,
-    the operator) from this host's one address, seconds apart: 7 or 8 in two minutes met HTTP 429
-    once the suite got faster. Each test starts with the sandbox's rate-limit counters forgotten
-    (its own Redis), so no test depends on how fast the ones before it ran."""
-    forget_sign_in_limits(sandbox)
 
 
 @pytest.fixture(scope="module")

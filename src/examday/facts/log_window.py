@@ -25,19 +25,14 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Protocol
 
 from examday.facts.log_analysis import LogAnalyzer, LogSettings, LogSummary
 from examday.facts.log_merge import merged, widen
+from examday.facts.ports import DockerReads
 from examday.probes.docker_log_files import Entry, LogSource
 
 BUCKET_S = 60
 BUCKET_NS = BUCKET_S * 1_000_000_000
-
-
-class DockerLogReads(Protocol):
-    def log_source(self, name: str) -> LogSource: ...
-    def log_entries(self, name: str, source: LogSource, since_ns: int, max_line_bytes: int = ...) -> Iterator[Entry]: ...
 
 
 @dataclass
@@ -143,7 +138,7 @@ def window_start_ns(now: dt.datetime, minutes: float) -> int:
     return start // BUCKET_NS * BUCKET_NS
 
 
-def read_window(window: LogWindow, docker: DockerLogReads, container: str, now: dt.datetime, minutes: float) -> LogSummary:
+def read_window(window: LogWindow, docker: DockerReads, container: str, now: dt.datetime, minutes: float) -> LogSummary:
     """One round: the new lines read into ``window``, and its summary."""
     start_ns = window_start_ns(now, minutes)
     since = dt.datetime.fromtimestamp(start_ns // 1_000_000_000, dt.timezone.utc)

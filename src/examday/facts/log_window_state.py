@@ -23,14 +23,15 @@ from hdrh.histogram import HdrHistogram
 
 from examday.facts.log_analysis import LogAnalyzer, LogSettings, LogSummary
 from examday.facts.log_analysis.limits import _HISTOGRAM_MAX_US
-from examday.facts.log_window import DockerLogReads, LogWindow, read_window
+from examday.facts.log_window import LogWindow, read_window
+from examday.facts.ports import DockerReads
 
 STATE_ENV = "EXAMDAY_LOG_WINDOW_STATE"  # a folder: set by `examday watch` for its rounds
 _VERSION = 1
 _ANALYZER_STATE = ("since", "_tallies", "_overall", "_sampled", "_slow_routes", "_slow_sql_table", "_routes", "_errors")
 
 
-def windowed_summary(docker: DockerLogReads, container: str, settings: LogSettings, minutes: float,
+def windowed_summary(docker: DockerReads, container: str, settings: LogSettings, minutes: float,
                      folder: Path, now: dt.datetime | None = None) -> LogSummary:
     """The window's summary, reading only what is new since the round that saved ``folder``'s state."""
     key = window_key(container, settings, minutes)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from examday.config import ExamdayConfig
 from examday.facts.log_analysis import OTHER_ROUTES, LogSettings, LogSummary, RouteLatency, analyze_lines
@@ -29,7 +29,7 @@ def recent_log_summary(docker: DockerReads, config: ExamdayConfig, minutes: floa
     window = minutes if minutes is not None else config.logs.window_minutes
     state = os.environ.get(STATE_ENV)
     if state:  # a watch round: only the lines since the last round are read (facts/log_window.py)
-        return windowed_summary(cast(Any, docker), log_container(config), LogSettings.from_config(config.logs),
+        return windowed_summary(docker, log_container(config), LogSettings.from_config(config.logs),
                                 window, Path(state))
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=window)
     lines = docker.logs(log_container(config), since=since, max_line_bytes=config.logs.max_line_bytes)

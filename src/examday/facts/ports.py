@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: a port costs its importer nothing
     from examday.probes.docker import ExecResult
+    from examday.probes.docker_log_files import Entry, LogSource
     from examday.probes.docker_observations import ContainerObservation, ImageInfo, ResourceObservation
     from examday.probes.process_listing import ProcessInfo
     from examday.probes.postgres_reads import QueryResult
@@ -28,6 +29,9 @@ class DockerReads(Protocol):
     def logs(self, name: str, since: datetime | None = ..., tail: int | None = ...,
              max_line_bytes: int = ...) -> Iterator[str]: ...
     def images_for_repository(self, repository: str) -> list[ImageInfo]: ...
+    # A watch round's incremental read (facts/log_window.py): where the log is, and its entries since.
+    def log_source(self, name: str) -> LogSource: ...
+    def log_entries(self, name: str, source: LogSource, since_ns: int, max_line_bytes: int = ...) -> Iterator[Entry]: ...
 
 
 class DatabaseReads(Protocol):
