@@ -14,7 +14,8 @@ demo: setup sandbox-up
 
 ## examday's own tests (unit and integration, against real services and the sandbox).
 ## Their sandbox runs the 10 s and 15 s health checks every 3 s (sandbox/docker-compose.yml).
-test: export EXAMDAY_HEALTH_INTERVAL ?= 3s
+test: export EXAMDAY_HEALTH_INTERVAL ?= 2s
+test: export EXAMDAY_FLAGS_CACHE_TTL ?= 2
 test: setup sandbox-up
 	$(BIN)/pytest tests -p no:cacheprovider --durations=30
 

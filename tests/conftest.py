@@ -12,9 +12,11 @@ import pytest  # noqa: E402
 from examday.sandbox.lifecycle import Sandbox  # noqa: E402
 from examday.sandbox.startup import sandbox_up  # noqa: E402
 
-# The sandbox's 10 s and 15 s health checks every 3 s: a recreated backend is healthy in about
-# 5 s instead of 17 (sandbox/docker-compose.yml). `make test` exports it before `sandbox up` too.
-os.environ.setdefault("EXAMDAY_HEALTH_INTERVAL", "3s")
+# The sandbox's 10 s and 15 s health checks every 2 s: a recreated backend is healthy in seconds
+# instead of 17 (sandbox/docker-compose.yml); the workers' flag cache 2 s instead of 10, so each
+# flag change waits 3 s instead of 11 (sandbox/state.py). `make test` exports both before `sandbox up`.
+os.environ.setdefault("EXAMDAY_HEALTH_INTERVAL", "2s")
+os.environ.setdefault("EXAMDAY_FLAGS_CACHE_TTL", "2")
 
 
 @pytest.fixture(scope="session")

@@ -41,3 +41,21 @@ def test_status_without_an_engine_is_one_message():
     done = sandbox_cli("status", DOCKER_HOST="unix:///nonexistent/docker.sock")
     assert done.returncode == 2
     assert "no Docker engine answers" in done.stderr
+
+
+@pytest.mark.parametrize("value, deployed", [("", "10"), ("2", "2"), ("0.5", "0.5")])
+def test_the_flag_cache_is_the_platforms_10_s_unless_examdays_tests_set_it(monkeypatch, value, deployed):
+    from examday.sandbox.state import platform_env_defaults
+
+    monkeypatch.setenv("EXAMDAY_FLAGS_CACHE_TTL", value)
+    assert platform_env_defaults()["SYSTEM_FLAGS_CACHE_TTL_SECONDS"] == deployed
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "7200"])
+def test_a_flag_cache_time_that_is_no_number_of_seconds_is_refused_with_the_fix(monkeypatch, value):
+    from examday.sandbox.errors import SandboxError
+    from examday.sandbox.state import platform_env_defaults
+
+    monkeypatch.setenv("EXAMDAY_FLAGS_CACHE_TTL", value)
+    with pytest.raises(SandboxError, match="EXAMDAY_FLAGS_CACHE_TTL.*seconds, between 0 and 3600"):
+        platform_env_defaults()

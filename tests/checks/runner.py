@@ -16,6 +16,8 @@ from typing import Any
 import tomli_w
 
 from examday.checklist import NOT_APPLICABLE
+from examday.sandbox.layout import SandboxPaths
+from examday.sandbox.state import SandboxState
 from tests.seen_failing import saw_failing
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +62,8 @@ def sandbox_config(tmp_path: Path, **section_overrides: dict[str, Any] | None) -
         for key in [k for k, v in values.items() if _is_path_key(k) and isinstance(v, str)]:
             values[key] = str(REPO / values[key])
     data["docker"]["compose_files"] = [str(REPO / f) for f in data["docker"]["compose_files"]]
+    # The sandbox's flag cache as deployed now (examday's tests run it at 2 s, the platform at 10).
+    data["exam_mode"]["cache_seconds"] = SandboxState(SandboxPaths.default()).flags_cache_seconds()
     for section, values in section_overrides.items():
         if values is None:  # None: remove the section
             data.pop(section, None)

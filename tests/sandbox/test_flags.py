@@ -16,7 +16,6 @@ from tests.sandbox.helpers import API_PREFIX, DockerPsql, rows
 
 pytestmark = pytest.mark.sandbox
 
-CACHE_SECONDS = 10
 WORKERS = 3
 SESSION = {"mode": "EXAM", "year": 1, "blocks": ["A"], "count": 3}
 
@@ -49,15 +48,16 @@ def test_exam_mode_change_reaches_every_worker_within_the_cache_time(
     assert changed.status_code == 200, changed.text
     assert set(changed.json()) == {"enabled", "updated_at", "updated_by", "reason", "source"}
     assert changed.json()["enabled"] is target
+    cache_seconds = sandbox.state.flags_cache_seconds()  # the platform's 10 s; examday's tests set 2
     started = time.monotonic()
     while True:
         views = [fresh_connection_get(str(backend_http.base_url), f"{API_PREFIX}/admin/system/exam-mode", operator)
                  for _ in range(WORKERS * 4)]
         if all(v["enabled"] is target for v in views):
             break
-        assert time.monotonic() - started < CACHE_SECONDS + 3, views
+        assert time.monotonic() - started < cache_seconds + 3, views
         time.sleep(0.5)
-    assert time.monotonic() - started <= CACHE_SECONDS + 3
+    assert time.monotonic() - started <= cache_seconds + 3
 
 
 def test_wrong_confirmation_phrase_is_refused(backend_http: httpx.Client, operator: dict[str, str]) -> None:
@@ -76,7 +76,7 @@ def test_exam_mode_blocks_heavy_admin_work_not_sessions_and_is_recorded_at_start
         login: Callable[..., dict[str, str]], new_student: Callable[[], str], db: DockerPsql,
         restore_stage: None) -> None:
     assert set_exam_mode(backend_http, operator, True).status_code == 200
-    time.sleep(CACHE_SECONDS + 1)
+    time.sleep(sandbox.state.flags_cache_seconds() + 1)
     for path in ("/admin/rankings/recompute", "/admin/search/reindex"):
         reply = backend_http.post(f"{API_PREFIX}{path}", headers=operator)
         assert reply.status_code == 423 and reply.json()["error"]["code"] == "EXAM_MODE_ACTIVE", reply.text

@@ -141,6 +141,11 @@ class SandboxPaths:
         return self.state / "operator-token.json"
 
     @property
+    def staging_operator_token(self) -> Path:
+        """The operator's access token on the staging twin, cached the same way (10 sign-ins a minute per email)."""
+        return self.state / "staging-operator-token"
+
+    @property
     def sandbox_faults_env(self) -> Path:
         """SANDBOX_FAULT_* knobs for the backend (empty unless a fault is on)."""
         return self.state / "sandbox-faults.env"

@@ -321,7 +321,7 @@ class Sandbox:
         self.down(volumes=True)
         for path in (self.paths.stage_file, self.paths.faults_file, self.paths.platform_env,
                      self.paths.dns_hosts, self.paths.sandbox_faults_env, self.paths.operator_token,
-                     self.paths.crontab):
+                     self.paths.staging_operator_token, self.paths.crontab):
             path.unlink(missing_ok=True)
 
     def status(self) -> list[ServiceState]:

@@ -18,8 +18,6 @@ from examday.sandbox.lifecycle import Sandbox, configured_ports
 from examday.sandbox.platform import RunningPlatform
 from examday.sandbox.timeline import STAGES, STUDENTS_PROFILE, Stage, exam_window
 
-FLAGS_CACHE_SECONDS = 10  # SYSTEM_FLAGS_CACHE_TTL_SECONDS: every worker has it after this
-
 
 def admin_api(sandbox: Sandbox) -> AdminApi:
     return AdminApi(sandbox.paths, configured_ports()["EXAMDAY_PORT_BACKEND"])
@@ -42,13 +40,42 @@ def set_flag(sandbox: Sandbox, key: str, enabled: bool, reason: str) -> bool:
 
 
 def wait_for_flag_caches(sandbox: Sandbox) -> None:
-    sandbox.report(f"waiting {FLAGS_CACHE_SECONDS + 1} s: every worker re-reads system_flags within its cache time")
-    time.sleep(FLAGS_CACHE_SECONDS + 1)
+    seconds = sandbox.state.flags_cache_seconds() + 1  # SYSTEM_FLAGS_CACHE_TTL_SECONDS: every worker has it then
+    sandbox.report(f"waiting {seconds:g} s: every worker re-reads system_flags within its cache time")
+    time.sleep(seconds)
 
 
 def _stage_client_address() -> str:
     n = secrets.randbits(24)
     return f"10.{250 + n % 5}.{(n >> 8) % 250}.{(n >> 16) % 250 + 1}"
+
+
+# Run inside the staging backend: switch exam mode with the cached access token (argv[4]) when it is
+# still good, else sign in; print the token used, for the next stage change. The platform allows 10
+# sign-ins a minute per email, which stage changes 3 s apart would otherwise exceed.
+_STAGING_EXAM_MODE_SCRIPT = """
+import json, sys, urllib.error, urllib.request as u
+FORWARDED_FOR, email, password, token = sys.argv[1:5]
+def call(path, body, token=None):
+    # each stage change its own client address: the login limit is 5 a minute per address
+    headers = {'Content-Type': 'application/json', 'X-Forwarded-For': FORWARDED_FOR}
+    if token: headers['Authorization'] = 'Bearer ' + token
+    req = u.Request('http://localhost:8000/v1' + path, json.dumps(body).encode(), headers)
+    return json.loads(u.urlopen(req, timeout=60).read())
+def sign_in():
+    return call('/auth/login', {'email': email, 'password': password})['tokens']['access_token']
+body = {'enabled': sys.argv[5] == 'on', 'reason': 'examday sandbox stage', 'confirmation_phrase': sys.argv[6]}
+def switch(token):
+    call('/admin/system/exam-mode', body, token)
+    return token
+try:
+    token = switch(token or sign_in())
+except urllib.error.HTTPError as error:
+    if error.code != 401 or not sys.argv[4]:  # an expired or revoked cached token: sign in once
+        raise
+    token = switch(sign_in())
+print(token, end='')
+"""
 
 
 def set_staging_exam_mode(sandbox: Sandbox, platform: RunningPlatform, enabled: bool) -> None:
@@ -57,22 +84,15 @@ def set_staging_exam_mode(sandbox: Sandbox, platform: RunningPlatform, enabled: 
     if not platform.state("backend_staging").running:
         return
     phrase = ("ENABLE" if enabled else "DISABLE") + " EXAM MODE"
-    script = (
-        "import json, urllib.request as u\n"
-        f"FORWARDED_FOR = '{_stage_client_address()}'\n"
-        "def call(path, body, token=None):\n"
-        # each stage change its own client address: the login limit is 5 a minute per address
-        "    headers = {'Content-Type': 'application/json', 'X-Forwarded-For': FORWARDED_FOR}\n"
-        "    if token: headers['Authorization'] = 'Bearer ' + token\n"
-        "    req = u.Request('http://localhost:8000/v1' + path, json.dumps(body).encode(), headers)\n"
-        "    return json.loads(u.urlopen(req, timeout=60).read())\n"
-        "import sys\n"
-        "token = call('/auth/login', {'email': sys.argv[1], 'password': sys.argv[2]})['tokens']['access_token']\n"
-        f"call('/admin/system/exam-mode', {{'enabled': {enabled}, 'reason': 'examday sandbox stage', "
-        f"'confirmation_phrase': '{phrase}'}}, token)\n")
     credentials = sandbox.state.credentials()
-    platform.exec_checked("backend_staging", ["python", "-c", script, credentials["operator_email"],
-                                              credentials["operator_password"]])
+    cache = sandbox.paths.staging_operator_token
+    cached = cache.read_text().strip() if cache.exists() else ""
+    used = platform.exec_checked("backend_staging", [
+        "python", "-c", _STAGING_EXAM_MODE_SCRIPT, _stage_client_address(), credentials["operator_email"],
+        credentials["operator_password"], cached, "on" if enabled else "off", phrase]).strip()
+    if used != cached:
+        cache.touch(mode=0o600)
+        cache.write_text(used)
 
 
 def apply_stage(sandbox: Sandbox, name: str) -> Stage:
