@@ -41,7 +41,7 @@ def rehearse(tmp_path: Path, *args: str, reports_dir: Path | None = None, **rehe
 def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp_path):
     """Three drills pass; the Redis drill fails as the real platform does (docs/platform.md: no circuit
     breaker, every call touching a stopped Redis waits on it; a login took 35 s on a local build)."""
-    run = rehearse(tmp_path, reports_dir=tmp_path / "reports", redis_outage_seconds=60)
+    run = rehearse(tmp_path, reports_dir=tmp_path / "reports")
     assert run.ids_with("passed") == DRILLS - {"REH-RED-01"}, run.stdout[-4000:]
     redis_drill = fails_for(run, "REH-RED-01", "promise broken")
     assert "login failed: timeout" in redis_drill.message or "waited for it" in redis_drill.message
@@ -50,7 +50,7 @@ def test_the_drills_run_on_the_twin_and_leave_a_record_with_the_plot(frozen, tmp
         assert reconciliation["acknowledged_answers"] > 0 and reconciliation["missing_or_different"] == 0
         assert result.evidence["latency_ms"]["p95"] > 0 and result.evidence["throughput_rps"] > 0
     [redis] = run.by_id("REH-RED-01")
-    assert redis.evidence["fault_window_s"][1] - redis.evidence["fault_window_s"][0] >= 60
+    assert redis.evidence["fault_window_s"][1] - redis.evidence["fault_window_s"][0] >= SHORT["redis_outage_seconds"]
     [record] = (tmp_path / "reports").rglob("checklist.html")
     page = record.read_text()
     assert page.count('<g class="fault-window"') == len(DRILLS) and "<script" not in page
