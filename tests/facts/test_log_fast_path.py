@@ -1,14 +1,18 @@
-"""The fast loop (LogAnalyzer.feed_all) and its field decoder (log_analysis/end_fields.py) against the careful path.
+"""The fast loop (LogAnalyzer.feed_all, feed_blocks) and its field decoder (log_analysis/end_fields.py)
+against the careful path.
 
 The careful path (``_feed_careful``: the stdlib's JSON scanner and the general rules) is the reference:
-on a varied generated log, every figure of the summary and of its evidence must be the same.
+on a varied generated log, every figure of the summary and of its evidence must be the same. For
+``feed_blocks`` the reference is the careful path over the lines of the same bytes read as a binary file.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msgspec.structs import astuple
 
-from examday.facts.log_analysis import LogAnalyzer, LogSettings
+from examday.facts.log_analysis import BLOCK_BYTES, LogAnalyzer, LogSettings
+from examday.facts.log_analysis.blocks import split_blocks
 from examday.facts.log_analysis.end_fields import end_fields_reader, fast_line_limit
 from examday.facts.log_analysis.fields import _decode_object
 from tests.facts.test_log_analysis import T0, slow_sql_line
@@ -209,3 +214,118 @@ def test_settings_naming_one_field_twice_leave_every_request_to_the_careful_path
                          "method": "GET"})]
     fast, careful, handed = _both(lines, settings=same)
     assert fast == careful and handed == 1 and fast.requests == 1
+
+
+# --- a log read in blocks of bytes (feed_blocks, log_analysis/blocks.py) ------------------------------
+
+def _cut(data: bytes, cuts: list[int]) -> Iterator[bytes]:
+    """``data`` in blocks ending at the given offsets (any order, repeats allowed: empty blocks)."""
+    start = 0
+    for cut in sorted(min(max(cut, 0), len(data)) for cut in cuts):
+        yield data[start:cut]
+        start = cut
+    yield data[start:]
+
+
+def _blocks_and_file(data: bytes, cuts: list[int], **options: Any) -> tuple[Any, Any, int]:
+    """feed_blocks over ``data`` cut at ``cuts``, the careful path over its lines as a binary file
+    gives them, and how many lines feed_blocks handed to the careful path."""
+    fast = LogAnalyzer(**options)
+    handed = 0
+    careful_line = fast._careful_line
+
+    def counting(line: Any) -> None:
+        nonlocal handed
+        handed += 1
+        careful_line(line)
+
+    fast._careful_line = counting  # type: ignore[method-assign]
+    careful = LogAnalyzer(**options)._feed_careful(io.BytesIO(data)).summary()
+    return fast.feed_blocks(_cut(data, cuts)).summary(), careful, handed
+
+
+def _agree(data: bytes, cuts: list[int], **options: Any) -> Any:
+    fast, careful, handed = _blocks_and_file(data, cuts, **options)
+    assert fast == careful
+    assert json.dumps(fast.as_evidence()) == json.dumps(careful.as_evidence())
+    assert fast.lines == data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
+    return fast, handed
+
+
+@pytest.mark.parametrize("block", [BLOCK_BYTES, 4096, 97])
+@pytest.mark.parametrize("windowed", [False, True])
+def test_blocks_agree_with_the_careful_path_over_the_file_s_lines(block: int, windowed: bool) -> None:
+    data = ("\n".join(generated_log(seed=18, lines=20_000)) + "\n").encode("utf-8", "surrogatepass")
+    since = T0 + timedelta(seconds=1) if windowed else None
+    fast, handed = _agree(data, list(range(block, len(data), block)), since=since)
+    assert fast.requests > 5000 and fast.sampled_requests and fast.slow_sql and fast.crashed and fast.tracebacks
+    assert handed < fast.lines * 0.2  # most lines decided by the fast loop
+
+
+def test_a_line_split_across_two_blocks_at_every_offset() -> None:
+    lines = [json.dumps(_end_event(random.Random(1), "2026-11-28T20:00:00Z")), start_line(), "INFO:     x"]
+    data = ("\n".join(lines) + "\n").encode()
+    for cut in range(len(data) + 1):  # inside a line, just before and just after its newline
+        fast, _ = _agree(data, [cut])
+        assert fast.requests == 1 and fast.other_lines == 1 and fast.skipped["non_json"] == 1
+
+
+def test_one_odd_line_in_a_block_of_plain_ones() -> None:
+    plain = [start_line(), json.dumps(_end_event(random.Random(2), "2026-11-28T20:00:00Z"))] * 50
+    for odd in (b'{"event": "request.end", "path": "/v1/\xc3\xa9", "status_code": 200, "duration_ms": 5}',
+                b"\xff\xfe not UTF-8", b'{"event": "request.end", "status_code": 500, "duration_ms": 5}', b"",
+                b'{"event": "request.end", "status_code": 200, "duration_ms": 5.0, "path": "/v1/x"}'):
+        lines = [line.encode() for line in plain]
+        lines[37:37] = [odd]
+        data = b"\n".join(lines) + b"\n"
+        for cuts in ([], [len(data) // 2], [data.index(odd) + 1] if odd else []):  # é cut between its two bytes
+            _agree(data, cuts)
+
+
+def test_crlf_no_trailing_newline_and_empty_input() -> None:
+    lines = [start_line(), json.dumps(_end_event(random.Random(3), "2026-11-28T20:00:00Z")), "INFO:     x", ""]
+    crlf = "\r\n".join(lines).encode()
+    fast, _ = _agree(crlf + b"\r\n", [5, 200])
+    assert fast.requests == 1 and fast.other_lines == 1
+    assert fast.lines == 4 and fast.skipped["empty"] == 1
+    unterminated = "\r\n".join(lines[:3]).encode()  # the last line without its newline, cut one byte short
+    fast, _ = _agree(unterminated, [len(unterminated) - 1])
+    assert fast.lines == 3 and fast.skipped["non_json"] == 1
+    assert LogAnalyzer().feed_blocks([]).summary() == LogAnalyzer()._feed_careful([]).summary()
+    fast, _ = _agree(b"", [0, 0])
+    assert fast.lines == 0 and fast.requests == 0
+    _agree(b"\n\n", [1])  # two empty lines
+
+
+def test_an_endless_line_is_held_only_as_far_as_it_is_oversized() -> None:
+    max_line = LogSettings.from_config().max_line_bytes
+    data = b'{"event": "request.end", "x": "' + b"a" * (3 * max_line) + b'"}\n' + start_line().encode() + b"\n"
+    fast, _ = _agree(data, list(range(BLOCK_BYTES, len(data), BLOCK_BYTES)))
+    assert fast.skipped["oversized"] == 1 and fast.other_lines == 1
+    at_the_limit = b"x" * max_line + b"\n" + b"y" * (max_line - 1) + b"\n"  # its newline counts, as in a file
+    fast, _ = _agree(at_the_limit, [max_line // 2, max_line + 10])
+    assert fast.skipped["oversized"] == 1 and fast.skipped["non_json"] == 1
+    import dataclasses
+
+    end_line = json.dumps({**_end_event(random.Random(4), "2026-11-28T20:00:00Z"), "status_code": 200}).encode()
+    tight = dataclasses.replace(LogSettings.from_config(), max_line_bytes=len(end_line))  # under the fast limit
+    fast, _ = _agree(end_line + b"\n" + start_line().encode() + b"\n", [3], settings=tight)
+    assert fast.skipped["oversized"] == 1 and fast.requests == 0 and fast.other_lines == 1
+    fast, _ = _agree(end_line, [3], settings=tight)  # no newline after it: not oversized
+    assert fast.requests == 1
+    pieces = split_blocks(_cut(data, list(range(1000, len(data), 1000))), max_line)
+    assert all(len(line) <= max_line + 1 + 1000 for _, lines in pieces for line in lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(generated_log(seed=7, lines=3000)), max_size=60),
+       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.lists(st.integers(0, 20_000), max_size=8))
+def test_blocks_agree_on_any_mix_of_those_lines_cut_anywhere(lines: list[str], newline: str, last_newline: bool,
+                                                            cuts: list[int]) -> None:
+    data = (newline.join(lines) + (newline if last_newline and lines else "")).encode("utf-8", "surrogatepass")
+    _agree(data, cuts)
+
+
+def start_line() -> str:
+    return json.dumps({"request_id": "r", "method": "GET", "path": "/v1/x", "route": None, "event": "request.start",
+                       "level": "info", "timestamp": "2026-11-28T20:00:00Z"})

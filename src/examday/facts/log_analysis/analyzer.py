@@ -17,21 +17,23 @@ Bad input never raises: every line lands in exactly one bucket, so that
 
 Speed matters (a day of logs is millions of lines): lines that cannot be a
 ``request.end`` or ``slow_sql`` event are classified by substring tests on
-the bytes, without decoding or parsing, and a ``request.end`` of the common
-shape is read by msgspec (end_fields.py), which decodes only the fields used.
-``feed_all`` decides those shapes inline and hands every other line, whole, to
-``_careful_line``; ``_feed_careful`` is that careful path alone, the reference
-the tests hold ``feed_all`` to. bench/bench_logs.py measures it against jq.
+the text, without parsing, and a ``request.end`` of the common shape is read
+by msgspec (end_fields.py), which decodes only the fields used. ``_fast_loop``
+decides those shapes inline, on ASCII lines as str, and hands every other line,
+whole, to ``_careful_line``; ``_feed_careful`` is that careful path alone, the
+reference the tests hold ``feed_all`` and ``feed_blocks`` (a log read in blocks
+of bytes, blocks.py) to. bench/bench_logs.py measures it against jq.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from msgspec.structs import astuple
 
+from examday.facts.log_analysis.blocks import split_blocks
 from examday.facts.log_analysis.careful import STATUS_CLASSES, CarefulAnalyzer
 from examday.facts.log_analysis.end_fields import end_fields_reader, fast_line_limit
 from examday.facts.log_analysis.error_log import INFO_MARK
@@ -40,8 +42,8 @@ from examday.facts.log_analysis.limits import _PENDING_FLUSH_AT
 from examday.facts.log_analysis.model import LogSummary
 from examday.facts.log_analysis.settings import LogSettings
 
-_OBJECT_ENDS = (b"}", b"}\n")  # a whole object, as read from a file (newline kept) or not
-_INFO_MARK = INFO_MARK.encode()
+# A whole object, as read from a file (newline kept, CRLF too: the careful path strips the end) or not.
+_OBJECT_ENDS = ("}", "}\n", "}\r", "}\r\n")
 _LEVEL_TAIL = -96  # structlog writes "level" second to last: looked for there first
 
 
@@ -58,15 +60,44 @@ class LogAnalyzer(CarefulAnalyzer):
 
     def feed_all(self, lines: Iterable[str | bytes]) -> LogAnalyzer:
         """Feed many lines. Each lands where ``_feed_careful`` would put it, only sooner."""
-        # The hot loop, on bytes (an ASCII str is encoded: a copy). Decided inline, with local
-        # counters: a line that mentions neither event and is a whole object at level info (another
-        # event: counted, not parsed), and a request.end whose fields are plain.
-        # Any other line goes, as it came, to _careful_line, which decides it as it always has.
-        # Inline requests are tallied by status here and folded in at the end.
+        return self._fast_loop(self._ascii_texts(lines), "")
+
+    def feed_blocks(self, blocks: Iterable[bytes]) -> LogAnalyzer:
+        """Feed a log as blocks of bytes (e.g. ``read(BLOCK_BYTES)`` of a file): every line lands where
+        ``_feed_careful`` over the file's lines (binary, each with its newline) would put it."""
+        for ascii_lines, lines in split_blocks(blocks, self.settings.max_line_bytes):
+            if ascii_lines:
+                self._fast_loop(lines, "\n")  # type: ignore[arg-type]
+            else:
+                self.feed_all(lines)
+        return self
+
+    def _ascii_texts(self, lines: Iterable[str | bytes]) -> Iterator[str]:
+        """The ASCII lines as str, in order; any other line straight to the careful path, in its turn."""
+        # Substring tests on str cost half those on bytes (see blocks.py); ASCII decodes to the same text.
+        careful = self._careful_line
+        tallies = self._tallies
+        for line in lines:
+            if type(line) is bytes and line.isascii():
+                yield line.decode("ascii")
+            elif type(line) is str and line.isascii():
+                yield line
+            else:
+                tallies.lines += 1
+                careful(line)
+
+    def _fast_loop(self, texts: Iterable[str], newline: str) -> LogAnalyzer:
+        """The hot loop, on ASCII str lines in order; ``newline`` is what each line had after it in
+        the input ("" when the lines came whole), given back with the line to the careful path."""
+        # Decided inline, with local counters: a line that mentions neither event and is a whole
+        # object at level info (another event: counted, not parsed), and a request.end whose fields
+        # are plain. Any other line goes, as it came, to _careful_line, which decides it as it always
+        # has (on an ASCII line, str and bytes read alike). Inline requests are tallied by status here
+        # and folded in at the end.
         tallies = self._tallies
         careful = self._careful_line
-        limit = self._fast_limit
-        end_marker, sql_marker = self._end_marker.encode(), self._sql_marker.encode()
+        limit = self._fast_limit - len(newline)  # the line as the careful path sees it, newline included
+        end_marker, sql_marker = self._end_marker, self._sql_marker
         decode = self._decode_end
         end_event, slow_ms, windowed = self._end_event, self._slow_ms, self.since is not None
         sampled_paths, add_sampled = self._sampled_paths, self._sampled.add
@@ -75,29 +106,23 @@ class LogAnalyzer(CarefulAnalyzer):
         by_status: dict[int, int] = {}  # status -> count of the requests taken inline
         counted = other = with_request_id = sampled = 0
         try:
-            for line in lines:
+            for data in texts:
                 counted += 1
-                data: Any = line
-                if type(data) is not bytes:
-                    if type(data) is not str or not data.isascii():
-                        careful(line)
-                        continue
-                    data = data.encode()
-                if len(data) > limit or not data.isascii():  # long or not ASCII: decoded and judged with care
-                    careful(line)
+                if len(data) > limit:  # long: decoded and judged with care
+                    careful(data + newline)
                     continue
                 if end_marker not in data:
-                    if (sql_marker not in data and data[:1] == b"{" and data.endswith(_OBJECT_ENDS)
-                            and (data.find(_INFO_MARK, _LEVEL_TAIL) >= 0 or _INFO_MARK in data)):
+                    if (sql_marker not in data and data[:1] == "{" and data.endswith(_OBJECT_ENDS)
+                            and (data.find(INFO_MARK, _LEVEL_TAIL) >= 0 or INFO_MARK in data)):
                         other += 1  # what _classify_other concludes for such a line
                     else:
-                        careful(line)
+                        careful(data + newline)
                     continue
                 try:
                     end = astuple(decode(data))
                     event, latency, status, path, route, method, request_id, sampled_mark, moment = end
                 except Exception:  # noqa: BLE001 - not JSON, or not an object: the careful path says which
-                    careful(line)
+                    careful(data + newline)
                     continue
                 # Types are checked by the decoder. Only what _request_end would merely count: no 5xx
                 # to sample, not slow, a route template, no query string to cut off a sampled path.
@@ -105,7 +130,7 @@ class LogAnalyzer(CarefulAnalyzer):
                         or "?" in path or not route or "?" in route or not method or sampled_mark is True
                         or (status >= 500 and path not in sampled_paths)
                         or (windowed and not self._after_since(moment))):
-                    careful(line)
+                    careful(data + newline)
                     continue
                 try:
                     per_route = by_template[route][method]
