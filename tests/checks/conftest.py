@@ -9,6 +9,7 @@ import pytest
 
 from examday.sandbox.faults import clear
 from examday.sandbox.lifecycle import Sandbox
+from examday.sandbox.rate_limits import forget_sign_in_limits
 from examday.sandbox.stages import apply_stage
 
 
@@ -22,18 +23,6 @@ def at_stage(sandbox: Sandbox, stage: str) -> Iterator[Sandbox]:
     finally:
         clear(sandbox)
         apply_stage(sandbox, previous)
-
-
-def forget_sign_in_limits(sandbox: Sandbox) -> None:
-    """The platform allows 5 sign-ins a minute per address, and every run signs in (the canary, the
-    operator, the staging student) from this host's one address: forget the rate-limit counters of
-    the sandbox and its staging twin (their own Redis) so that a run does not depend on how fast the
-    ones before it ran."""
-    platform = sandbox.platform()
-    for redis in ("redis", "redis_staging"):
-        keys = platform.exec_checked(redis, ["redis-cli", "--scan", "--pattern", "rl:*"]).split()
-        if keys:
-            platform.exec_checked(redis, ["redis-cli", "DEL", *keys])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.conftest import forget_sign_in_limits
+from examday.sandbox.rate_limits import forget_sign_in_limits
 from tests.checks.runner import ChecklistRun, run_checklist, sandbox_config, verdict_of_run
 from tests.fixtures.sshd import SshServer, client_home, sshd_factory  # noqa: F401 - a fixture
 
