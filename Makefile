@@ -17,7 +17,7 @@ demo: setup sandbox-up
 test: export EXAMDAY_HEALTH_INTERVAL ?= 2s
 test: export EXAMDAY_FLAGS_CACHE_TTL ?= 2
 test: setup sandbox-up
-	$(BIN)/pytest tests -p no:cacheprovider --durations=30
+	$(BIN)/pytest tests -p no:cacheprovider --durations=30 -n 2 --dist loadgroup
 
 setup: host venv docker
 

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 
 from examday.sandbox.lifecycle import Sandbox  # noqa: E402
 from examday.sandbox.startup import sandbox_up  # noqa: E402
+from tests.one_sandbox import put_in_lanes, set_priority_for  # noqa: E402
 
 # The sandbox's 10 s and 15 s health checks every 2 s: a recreated backend is healthy in seconds
 # instead of 17 (sandbox/docker-compose.yml); the workers' flag cache 2 s instead of 10, so each
@@ -33,12 +34,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "every_item_can_fail: the catalog-wide test that runs after all others")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the lanes' groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tests.test_every_item_can_fail import WHOLE_SUITE
 
     last = [item for item in items if item.get_closest_marker("every_item_can_fail")]
     items[:] = [item for item in items if item not in last] + last
+    put_in_lanes(items)
     config.stash[WHOLE_SUITE] = _whole_suite(config)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    set_priority_for(item)
 
 
 def _whole_suite(config: pytest.Config) -> bool:
@@ -47,6 +54,23 @@ def _whole_suite(config: pytest.Config) -> bool:
     return (given == [config.rootpath / "tests"]
             and not config.option.keyword and not config.option.markexpr
             and not config.getoption("deselect", None) and not config.getoption("lf", False))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands the ledger's coverage to the controller, which prints it."""
+    from tests.test_every_item_can_fail import COVERAGE
+
+    if hasattr(session.config, "workeroutput") and COVERAGE in session.config.stash:
+        session.config.workeroutput["every_item_coverage"] = session.config.stash[COVERAGE]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - an xdist hook, called on the controller
+    from tests.test_every_item_can_fail import COVERAGE
+
+    coverage = getattr(node, "workeroutput", {}).get("every_item_coverage")
+    if coverage is not None:
+        node.config.stash[COVERAGE] = tuple(coverage)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # noqa: ANN001
