@@ -15,6 +15,8 @@ from pydantic import BaseModel
 from examday.config import load_config
 from examday.config.model import ExamdayConfig
 from examday.init import discover, finish
+from examday.sandbox.layout import SandboxPaths
+from examday.sandbox.state import SandboxState
 from tests.init.complete import complete, listed_not_found, sandbox_target
 from tests.init.test_discoveries import SANDBOX_SHAPED
 from tests.report.helpers import REPO, examday
@@ -58,7 +60,8 @@ def test_every_listed_key_is_a_key_examday_toml_takes():
 
 
 def sandbox_compose_copy(folder: Path) -> Path:
-    """sandbox/docker-compose.yml with empty env files, so `compose config` needs no sandbox state."""
+    """sandbox/docker-compose.yml with empty env files (but the flag cache's), so `compose config` needs no
+    sandbox state."""
     folder.mkdir()
     compose = folder / "docker-compose.yml"
     shutil.copy(REPO / "sandbox" / "docker-compose.yml", compose)
@@ -66,6 +69,9 @@ def sandbox_compose_copy(folder: Path) -> Path:
     for name in ("platform.env", "secrets.env", "sandbox-faults.env", "staging.env", "staging-secrets.env",
                  "students.env"):
         (folder / ".state" / name).write_text("")
+    # The flag cache the sandbox runs now (2 s in examday's tests): init reads it from the backend's env.
+    seconds = SandboxState(SandboxPaths.default()).flags_cache_seconds()
+    (folder / ".state" / "platform.env").write_text(f"SYSTEM_FLAGS_CACHE_TTL_SECONDS={seconds:g}\n")
     return compose
 
 

@@ -1,5 +1,5 @@
 """What the platform's own services say in compose: the backend's API prefix, port, worker-count
-variable and exam-mode hint; how PostgreSQL and Redis are reached (published, or docker exec)."""
+variable, exam-mode hint and flag cache time; how PostgreSQL and Redis are reached (published, or docker exec)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ WORKERS_FLAG = re.compile(r"--workers[ =]+\$\{?([A-Z_][A-Z0-9_]*)")
 # Variables a server reads for its worker count by itself (uvicorn's and gunicorn's own).
 SERVER_WORKER_VARIABLES = ("UVICORN_WORKERS", "WEB_CONCURRENCY")
 WORKERS_NAME = re.compile(r"^[A-Z0-9_]*WORKERS$")
+FLAG_CACHE_VARIABLE = "SYSTEM_FLAGS_CACHE_TTL_SECONDS"  # each worker's cache of system_flags (platform: 10 s)
 DEFAULT_API_PREFIX = "/api/v1"  # the platform's code default, when its compose sets none
 # A URL that loads and reaches nothing (.invalid is reserved): written when no port gives one.
 NO_URL = "https://public-url-not-found.invalid"
@@ -27,6 +28,17 @@ def backend_values(spec: dict[str, Any], raw: dict[str, Any], found: Discovery) 
     found.values["exam_mode.sources"] = Found(["system_flags"], "the current platform keeps exam mode in the "
                                               "system_flags table" + ("; EXAM_MODE is in the backend's environment: "
                                               'add "env" if your backend reads it' if reads_env else ""), guess=True)
+    _flag_cache(env, found)
+
+
+def _flag_cache(env: dict[str, str], found: Discovery) -> None:
+    """How long a worker keeps a flag: PRE-CFG-01 waits that long after a recent change (else the default 10)."""
+    try:
+        seconds = float(env.get(FLAG_CACHE_VARIABLE, ""))
+    except ValueError:
+        return
+    if 0 <= seconds <= 3600:
+        found.values["exam_mode.cache_seconds"] = Found(seconds, f"the backend's environment sets {FLAG_CACHE_VARIABLE}")
 
 
 def _api(spec: dict[str, Any], env: dict[str, str], found: Discovery) -> None:
