@@ -37,6 +37,7 @@ def record_drill(run: DrillRun, postgres, examday_config, evidence) -> None:
     before, during, after = (totals(run.before()), totals(run.during(GRACE_S)), totals(run.after(GRACE_S)))
     reconciled = reconcile(postgres, result.ledger)
     evidence.record(
+        load_engine=result.engine, load_workers=result.workers,
         fault=run.window.label, fault_window_s=[round(run.start_s, 1), round(run.end_s, 1)], fault_reported=run.seen,
         latency_ms={"p50": result.p50_ms, "p95": result.p95_ms, "p99": result.p99_ms, "max": result.max_ms},
         throughput_rps=round(result.throughput_rps, 1), requests_sent=result.sent, errors_by_class=result.errors,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,17 @@ def test_no_module_imports_one_that_imports_it_back():
         " <-> ".join(component) for component in found)
 
 
-@pytest.mark.parametrize("module", sorted(module_files()))
+# Locust's side of the Locust engine: importing locust monkey-patches the standard library with gevent,
+# which must never happen in this process (tests/rehearsal/test_locust_no_gevent.py); imported apart.
+GEVENT_MODULES = {"examday.rehearsal.locust.locustfile", "examday.rehearsal.locust.nodes",
+                  "examday.rehearsal.locust.student_user"}
+
+
+@pytest.mark.parametrize("module", sorted(set(module_files()) - GEVENT_MODULES))
 def test_every_module_imports_on_its_own(module):
     importlib.import_module(module)
+
+
+@pytest.mark.parametrize("module", sorted(GEVENT_MODULES))
+def test_every_gevent_module_imports_on_its_own_in_a_process_of_its_own(module):
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60, capture_output=True)

@@ -18,6 +18,7 @@ FIGURES = [
     ("pre-exam phase", "bench/results/preexam.json", "ratio_examday_over_shell", "{:.2f}x"),
     ("log analysis", "bench/results/logs.json", "ratio_examday_over_jq", "{:.2f}x"),
     ("load generator", "bench/results/load.json", "ratio_cpu_examday_over_wrk", "{:.2f}"),
+    ("load engines", "bench/results/engines.json", "ratio_cpu_locust_over_wrk", "{:.3f}"),
     ("a during round's database reads", "bench/results/watch_db.json", "round_large_over_small", "{:.2f}x"),
     ("a watch round's backend log read", "bench/results/watch_logs.json", "ratio_api_over_first_round", "{:.2f}x"),
 ]

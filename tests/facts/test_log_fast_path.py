@@ -115,19 +115,23 @@ def generated_log(seed: int, lines: int) -> list[str]:
     return out[:lines]
 
 
-def _both(lines: list[Any], **options: Any) -> tuple[Any, Any, int]:
-    """Both paths' summaries, and how many lines the fast loop handed to the careful one."""
-    fast = LogAnalyzer(**options)
-    handed = 0
+def _counting_handovers(fast: Any) -> tuple[Any, list[int]]:
+    """``fast``, with each line its fast loop hands to the careful path counted in the one-item list."""
+    handed = [0]
     careful_line = fast._careful_line
 
     def counting(line: Any) -> None:
-        nonlocal handed
-        handed += 1
+        handed[0] += 1
         careful_line(line)
 
-    fast._careful_line = counting  # type: ignore[method-assign]
-    return fast.feed_all(lines).summary(), LogAnalyzer(**options)._feed_careful(lines).summary(), handed
+    fast._careful_line = counting
+    return fast, handed
+
+
+def _both(lines: list[Any], **options: Any) -> tuple[Any, Any, int]:
+    """Both paths' summaries, and how many lines the fast loop handed to the careful one."""
+    fast, handed = _counting_handovers(LogAnalyzer(**options))
+    return fast.feed_all(lines).summary(), LogAnalyzer(**options)._feed_careful(lines).summary(), handed[0]
 
 
 @pytest.mark.parametrize("form", ["bytes from a file", "str as docker gives them"])
@@ -230,18 +234,9 @@ def _cut(data: bytes, cuts: list[int]) -> Iterator[bytes]:
 def _blocks_and_file(data: bytes, cuts: list[int], **options: Any) -> tuple[Any, Any, int]:
     """feed_blocks over ``data`` cut at ``cuts``, the careful path over its lines as a binary file
     gives them, and how many lines feed_blocks handed to the careful path."""
-    fast = LogAnalyzer(**options)
-    handed = 0
-    careful_line = fast._careful_line
-
-    def counting(line: Any) -> None:
-        nonlocal handed
-        handed += 1
-        careful_line(line)
-
-    fast._careful_line = counting  # type: ignore[method-assign]
+    fast, handed = _counting_handovers(LogAnalyzer(**options))
     careful = LogAnalyzer(**options)._feed_careful(io.BytesIO(data)).summary()
-    return fast.feed_blocks(_cut(data, cuts)).summary(), careful, handed
+    return fast.feed_blocks(_cut(data, cuts)).summary(), careful, handed[0]
 
 
 def _agree(data: bytes, cuts: list[int], **options: Any) -> Any:

@@ -1,4 +1,9 @@
-"""`examday rehearse`: the rehearsal phase (load and fault drills) with live progress, and its record."""
+"""`examday rehearse`: the rehearsal phase (load and fault drills) with live progress, and its record.
+
+With `--engine locust` the students run on Locust: `--processes N` workers on this machine, or
+`--master --expect-workers K` with workers elsewhere, each started with `examday rehearse --worker
+--master-host H` (examday.cli.locust_worker).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Optional
 import typer
 
 from examday.checklist_files import checklist_rootdir, pytest_args
+from examday.cli.locust_worker import engine_args, serve_worker
 from examday.cli.output import fail
 from examday.cli.target import TARGET_HELP, config_or_fail
 from examday.rehearsal.guard import drill_refusals
@@ -25,8 +31,27 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
                                              help="allow the drills against a target of kind production"),
              production_target: Optional[Path] = typer.Option(
                  None, "--production-target", help="the production target's examday.toml: its containers are refused"),
-             sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign the run's record")) -> None:
+             sign_key: Optional[Path] = typer.Option(None, "--sign-key", help="sign the run's record"),
+             engine: str = typer.Option("examday", "--engine", help="the load engine: examday (built in) or locust"),
+             processes: Optional[int] = typer.Option(None, "--processes",
+                                                     help="Locust worker processes on this machine (default 2; "
+                                                          "0 with --master)"),
+             master: bool = typer.Option(False, "--master", help="Locust: wait for workers from other machines"),
+             expect_workers: Optional[int] = typer.Option(None, "--expect-workers",
+                                                          help="Locust workers to wait for in all (with --master)"),
+             master_bind_host: str = typer.Option("0.0.0.0", "--master-bind-host",
+                                                  help="where the master listens for workers (with --master)"),
+             master_port: int = typer.Option(5557, "--master-port", help="the master's port for its workers"),
+             wait_for_workers: float = typer.Option(120.0, "--wait-for-workers",
+                                                    help="seconds each drill waits for its Locust workers"),
+             worker: bool = typer.Option(False, "--worker", help="run a Locust worker for a master elsewhere"),
+             master_host: Optional[str] = typer.Option(None, "--master-host", help="the master a --worker joins"),
+             ) -> None:
     """Play simulated students and the fault drills; exit 1 if a promise broke (the record says which)."""
+    if worker:
+        serve_worker(master_host, master_port)  # needs no target: the master sends everything
+        return
+    locust = engine_args(engine, processes, master, expect_workers, master_bind_host, master_port, wait_for_workers)
     config = config_or_fail(target)
     unknown = sorted(set(drill or []) - set(DRILLS))
     if unknown:
@@ -35,7 +60,8 @@ def rehearse(target: Optional[Path] = typer.Option(None, "--target", help=TARGET
                               forced=production)
     if refusals:
         fail(f"refusing the drills against {config.target.name}: " + "; ".join(refusals))
-    argv = [sys.executable, "-m", "pytest", *pytest_args(), "-m", "rehearsal", "-s", "-p", "no:cacheprovider"]
+    argv = [sys.executable, "-m", "pytest", *pytest_args(), "-m", "rehearsal", "-s", "-p", "no:cacheprovider",
+            *locust]
     if config.source_path:
         argv += ["--target", str(config.source_path)]
     if drill:

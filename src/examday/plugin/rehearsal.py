@@ -28,6 +28,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="allow the rehearsal phase (load and fault drills) against a target of kind production")
     group.addoption(PRODUCTION_TARGET_OPTION, dest="examday_production_target", default=None, metavar="PATH",
                     help="the production target's examday.toml: the drills refuse any container it names")
+    group.addoption("--examday-engine", dest="examday_engine", default="examday", choices=("examday", "locust"),
+                    help="the drills' load engine: examday's own (open loop, one process) or Locust (distributed)")
+    group.addoption("--examday-locust-processes", dest="examday_locust_processes", type=int, default=2,
+                    metavar="N", help="Locust worker processes started on this machine")
+    group.addoption("--examday-locust-expect-workers", dest="examday_locust_expect_workers", type=int,
+                    default=None, metavar="K", help="Locust workers to wait for in all (default: the local ones)")
+    group.addoption("--examday-locust-bind", dest="examday_locust_bind", default="127.0.0.1", metavar="HOST",
+                    help="the address the Locust master listens on for its workers")
+    group.addoption("--examday-locust-port", dest="examday_locust_port", type=int, default=None, metavar="PORT",
+                    help="the port the Locust master listens on (default: 5557 with remote workers)")
+    group.addoption("--examday-locust-wait", dest="examday_locust_wait", type=float, default=120.0, metavar="S",
+                    help="how long each drill's Locust master waits for its workers")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -99,13 +111,33 @@ def load_progress(pytestconfig: pytest.Config) -> bool:
     return pytestconfig.getoption("capture") == "no"
 
 
+@pytest.fixture(scope="session")
+def load_engine(pytestconfig: pytest.Config, examday_config: ExamdayConfig) -> Any:
+    """None for examday's own load engine; with --examday-engine=locust, how the Locust master runs
+    (its processes start per drill, as children: gevent never enters this process)."""
+    if pytestconfig.getoption("examday_engine") != "locust":
+        return None
+    from examday.rehearsal.locust.engine import LocustEngine, LocustRunError
+
+    option = pytestconfig.getoption
+    try:
+        return LocustEngine(processes=option("examday_locust_processes"),
+                            expect_workers=option("examday_locust_expect_workers"),
+                            bind_host=option("examday_locust_bind"), port=option("examday_locust_port"),
+                            wait_for_workers_s=option("examday_locust_wait"),
+                            resolve={str(name): str(ip) for name, ip in examday_config.api.resolve.items()})
+    except LocustRunError as error:
+        pytest.fail(str(error))
+
+
 @pytest.fixture
 def drills(rehearsal: RehearsalConfig, load_target: Any, student_accounts: list[Any], drill_engine: Any,
-           load_progress: bool, examday_config: ExamdayConfig) -> Any:
+           load_progress: bool, examday_config: ExamdayConfig, load_engine: Any) -> Any:
     """Run a drill: students under load, a fault in the middle, undone in a `finally`."""
     from examday.rehearsal.drill import Drills
 
     api = examday_config.api
     # Load sent straight to the backend ([rehearsal] base_url) uses the backend's own prefix.
     prefix = api.prefix_at_backend if rehearsal.base_url else api.prefix
-    return Drills(rehearsal, load_target, student_accounts, drill_engine, load_progress, examday_config.flow, prefix)
+    return Drills(rehearsal, load_target, student_accounts, drill_engine, load_progress, examday_config.flow, prefix,
+                  load_engine)

@@ -9,8 +9,6 @@ series and the plot show exactly when it was in effect.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import itertools
 import statistics
 import threading
 import time
@@ -20,11 +18,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from examday.rehearsal.locust.job import PlanRecipe
 from examday.rehearsal.plot import FaultWindow
 from examday.rehearsal.results import LoadResult, SecondStats
 from examday.rehearsal.runner import Limits, run_students
-from examday.rehearsal.schedule import Step, merge, session_burst, steady_answering, submit_spike
-from examday.rehearsal.students import Account
+from examday.rehearsal.schedule import HAND_IN_WITHIN_S, JOIN_WITHIN_S, Step, drill_plan
+from examday.rehearsal.students import Account, addresses_in
 from examday.rehearsal.target import Target
 
 
@@ -60,9 +59,29 @@ def median_p95(seconds: list[SecondStats]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+class LoadStart:
+    """Second 0 of a load that starts late (the Locust master first waits for its workers), wall clock."""
+
+    def __init__(self) -> None:
+        self._set = threading.Event()
+        self.at = 0.0  # time.time() at second 0
+
+    def set(self, at: float) -> None:
+        self.at = at
+        self._set.set()
+
+    def wait(self, thread: threading.Thread) -> bool:
+        """Until second 0 is known, or the load ended without one (False)."""
+        while not self._set.wait(0.2):
+            if not thread.is_alive():
+                return self._set.is_set()
+        return True
+
+
 def run_drill(load: Callable[[], LoadResult], fault: Callable[[], AbstractContextManager[Any]], label: str,
-              fault_at_s: float, hold_s: float) -> DrillRun:
-    """Start `load`, apply `fault` at `fault_at_s` for `hold_s` seconds, undo it, wait for the load to end."""
+              fault_at_s: float, hold_s: float, start: LoadStart | None = None) -> DrillRun:
+    """Start `load`, apply `fault` at `fault_at_s` for `hold_s` seconds, undo it, wait for the load to end.
+    With `start`, `fault_at_s` counts from the second 0 the load reports there, not from its launch."""
     outcome: dict[str, Any] = {}
 
     def play() -> None:
@@ -73,7 +92,13 @@ def run_drill(load: Callable[[], LoadResult], fault: Callable[[], AbstractContex
 
     thread = threading.Thread(target=play, name="drill-load", daemon=True)
     thread.start()
-    time.sleep(fault_at_s)
+    if start is None:
+        time.sleep(fault_at_s)
+    elif start.wait(thread):
+        time.sleep(max(start.at + fault_at_s - time.time(), 0))
+    else:  # the load never started: no fault without load to judge it by
+        thread.join()
+        raise outcome.get("error") or RuntimeError("the load ended before it started")
     began = _now()
     try:
         with fault() as seen:
@@ -103,16 +128,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-JOIN_WITHIN_S = 5.0  # the students' session burst at the start of every drill
-HAND_IN_WITHIN_S = 2.0  # and their submits once the drill is over
-
-
 def client_addresses(rehearsal: Any, count: int) -> list[str]:
     """One address per student from [rehearsal] client_network (none when it is unset)."""
-    if rehearsal.client_network is None:
-        return []
-    hosts = ipaddress.ip_network(rehearsal.client_network, strict=False).hosts()
-    return [str(address) for address in itertools.islice(hosts, count)]
+    return addresses_in(rehearsal.client_network, count)
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,7 @@ class Drills:
     progress: bool
     flow: Any = None  # StudentFlowConfig; None: the real platform's shapes
     prefix: str = "/v1"
+    load_engine: Any = None  # None: the built-in engine; else a rehearsal.locust.engine.LocustEngine
 
     def run(self, fault: Callable[[], AbstractContextManager[Any]], label: str, hold_s: float,
             late_joiners: bool = False, settle_s: float = 0.0) -> DrillRun:
@@ -134,23 +153,18 @@ class Drills:
         steady = self.rehearsal.steady_seconds
         total = 2 * steady + hold_s + settle_s
         limits = Limits(concurrency=64, max_requests=self.rehearsal.max_requests, max_duration_s=total + 60)
+        if self.load_engine is not None:
+            recipe = PlanRecipe(len(self.accounts), self.rehearsal.answer_rate_per_s, steady, hold_s, total,
+                                late_joiners)
+            start = LoadStart()
+            load = partial(self.load_engine.play_drill, self, recipe, limits, start.set)
+            return run_drill(load, fault, label, fault_at_s=steady, hold_s=hold_s, start=start)
         load = partial(run_students, self.target, self.plan(steady, hold_s, total, late_joiners), self.accounts,
                        prefix=self.prefix, flow=self.flow, addresses=client_addresses(self.rehearsal, len(self.accounts)),
                        limits=limits, progress=self.progress)
         return run_drill(load, fault, label, fault_at_s=steady, hold_s=hold_s)
 
     def plan(self, steady: float, hold_s: float, total: float, late_joiners: bool) -> list[Step]:
-        """Everyone joins in a burst and answers steadily; with `late_joiners`, half the students sign in
-        while the fault is in effect ("auth still works" needs logins then) and answer from then on.
-        At the end every student hands in: the platform lets a student open a second ACTIVE session,
-        so a drill that left its sessions open would make the next one (and POST-INT-01) see two."""
-        students, rate = len(self.accounts), self.rehearsal.answer_rate_per_s
-        early = students // 2 if late_joiners else students
-        plan = merge(session_burst(early, JOIN_WITHIN_S, seed=1),
-                     steady_answering(early, rate, total - JOIN_WITHIN_S, seed=2, start_s=JOIN_WITHIN_S))
-        if late_joiners:
-            joined = steady + hold_s / 2 + 1
-            late = merge(session_burst(students - early, hold_s / 2, seed=3, start_s=steady + 1),
-                         steady_answering(students - early, rate / 2, total - joined, seed=4, start_s=joined))
-            plan = merge(plan, [Step(s.at, s.student + early, s.action) for s in late])
-        return merge(plan, submit_spike(students, HAND_IN_WITHIN_S, seed=5, start_s=total))
+        """The students' steps (schedule.drill_plan): a join burst, late joiners during the fault when
+        asked, steady answering, the hand-in spike."""
+        return drill_plan(len(self.accounts), self.rehearsal.answer_rate_per_s, steady, hold_s, total, late_joiners)

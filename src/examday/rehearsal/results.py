@@ -53,6 +53,8 @@ class LoadResult:
     histogram: HdrHistogram = field(repr=False, compare=False)  # microseconds; encode() it for the record
     ledger: AnswerLedger | None = field(default=None, repr=False, compare=False)
     notes: dict[str, int] = field(default_factory=dict)  # what the students met beyond HTTP outcomes
+    engine: str = "examday"  # which engine played the load: "examday" (built in) or "locust"
+    workers: int = 1  # the processes that played it (Locust workers; the built-in engine is one)
 
     @property
     def errors(self) -> dict[str, int]:

@@ -99,6 +99,28 @@ def exam_day(
     )
 
 
+JOIN_WITHIN_S = 5.0  # the students' session burst at the start of every drill
+HAND_IN_WITHIN_S = 2.0  # and their submits once the drill is over
+
+
+def drill_plan(students: int, rate_per_s: float, steady_s: float, hold_s: float, total_s: float,
+               late_joiners: bool) -> list[Step]:
+    """A drill's students: everyone joins in a burst and answers steadily; with ``late_joiners``, half
+    of them sign in while the fault is in effect ("auth still works" needs logins then) and answer from
+    then on. At the end every student hands in: the platform lets a student open a second ACTIVE
+    session, so a drill that left its sessions open would make the next one (and POST-INT-01) see two.
+    Pure and deterministic: every engine (and every Locust worker) rebuilds the same plan from these."""
+    early = students // 2 if late_joiners else students
+    plan = merge(session_burst(early, JOIN_WITHIN_S, seed=1),
+                 steady_answering(early, rate_per_s, total_s - JOIN_WITHIN_S, seed=2, start_s=JOIN_WITHIN_S))
+    if late_joiners:
+        joined = steady_s + hold_s / 2 + 1
+        late = merge(session_burst(students - early, hold_s / 2, seed=3, start_s=steady_s + 1),
+                     steady_answering(students - early, rate_per_s / 2, total_s - joined, seed=4, start_s=joined))
+        plan = merge(plan, [Step(s.at, s.student + early, s.action) for s in late])
+    return merge(plan, submit_spike(students, HAND_IN_WITHIN_S, seed=5, start_s=total_s))
+
+
 def constant_rate(rate_per_s: float, duration_s: float) -> list[float]:
     """Evenly spaced send times (like wrk2's -R): the capacity benchmark's schedule."""
     _check_span("duration_s", duration_s)

@@ -18,6 +18,8 @@ may or may not have stored it, so a reconciliation accepts either.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import itertools
 import json
 import random
 import time
@@ -45,6 +47,14 @@ def numbered_accounts(count: int, password: str, pattern: str = "student{:03d}",
     return [Account(pattern.format(number), password) for number in range(first, first + count)]
 
 
+def addresses_in(network: str | None, count: int) -> list[str]:
+    """One client address per student from ``network`` ([rehearsal] client_network; none when unset)."""
+    if network is None:
+        return []
+    hosts = ipaddress.ip_network(network, strict=False).hosts()
+    return [str(address) for address in itertools.islice(hosts, count)]
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int  # 0: no HTTP answer (see failure)
@@ -55,6 +65,22 @@ class Reply:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+def student_request(method: str, path: str, prefix: str, request_id: str, token: str | None,
+                    body: dict[str, Any] | None, forwarded_for: str | None) -> tuple[str, dict[str, str], bytes | None]:
+    """A student's call as the browser makes it: the full path, its headers and its JSON body (every
+    POST has one). Shared by both load engines, so they speak the platform's API alike."""
+    headers = {"X-Request-ID": request_id, "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    data = None
+    if body is not None or method == "POST":
+        data = json.dumps(body or {}).encode()
+        headers["Content-Type"] = "application/json"
+    return (path if path.startswith("/") else f"{prefix}/{path}"), headers, data
 
 
 class Api:
@@ -70,16 +96,8 @@ class Api:
                    body: dict[str, Any] | None = None, forwarded_for: str | None = None) -> Reply:
         """``path`` as [flow] writes it: under the prefix unless it starts with "/"."""
         self._sequence += 1
-        headers = {"X-Request-ID": f"examday-load-{self._sequence}", "Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if forwarded_for:
-            headers["X-Forwarded-For"] = forwarded_for
-        data = None
-        if body is not None or method == "POST":
-            data = json.dumps(body or {}).encode()
-            headers["Content-Type"] = "application/json"
-        full = path if path.startswith("/") else f"{self.prefix}/{path}"
+        full, headers, data = student_request(method, path, self.prefix, f"examday-load-{self._sequence}", token,
+                                              body, forwarded_for)
         job = await self.dispatcher.request(at, encode_request(method, full, self.host, headers, data))
         return Reply(job.status, job.failure, _json(job), job.done_at)
 
