@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from examday.sandbox.lifecycle import Sandbox  # noqa: E402
 from examday.sandbox.startup import sandbox_up  # noqa: E402
-from tests.one_sandbox import put_in_lanes, set_priority_for  # noqa: E402
+from tests.one_sandbox import lane_scheduler, note_lane, prepare_lanes, set_priority_for  # noqa: E402
 
 # The sandbox's 10 s and 15 s health checks every 2 s: a recreated backend is healthy in seconds
 # instead of 17 (sandbox/docker-compose.yml); the workers' flag cache 2 s instead of 10, so each
@@ -32,15 +32,20 @@ def sandbox() -> Sandbox:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "every_item_can_fail: the catalog-wide test that runs after all others")
+    prepare_lanes(config)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the lanes' groups
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> object:  # noqa: ANN001 - xdist's hook
+    return lane_scheduler(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tests.test_every_item_can_fail import WHOLE_SUITE
 
     last = [item for item in items if item.get_closest_marker("every_item_can_fail")]
     items[:] = [item for item in items if item not in last] + last
-    put_in_lanes(items)
+    note_lane(items)
     config.stash[WHOLE_SUITE] = _whole_suite(config)
 
 
