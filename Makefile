@@ -13,7 +13,8 @@ demo: setup sandbox-up
 	$(BIN)/pytest -m preexam
 
 ## examday's own tests (unit and integration, against real services and the sandbox).
-## Their sandbox runs the 10 s and 15 s health checks every 3 s (sandbox/docker-compose.yml).
+## Their sandbox runs the 10 s and 15 s health checks every 2 s (sandbox/docker-compose.yml) and the
+## workers' flag cache at 2 s (sandbox/state.py); two xdist lanes (tests/one_sandbox.py).
 test: export EXAMDAY_HEALTH_INTERVAL ?= 2s
 test: export EXAMDAY_FLAGS_CACHE_TTL ?= 2
 test: setup sandbox-up
