@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from examday.rehearsal import Target, resolve_target
+from examday.rehearsal import Target, numbered_accounts, resolve_target
+from tests.rehearsal.fake_platform import FakePlatform
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,3 +67,13 @@ def fixed_server() -> Iterator[FixedServer]:
         os.kill(process.pid, signal.SIGCONT)  # a test that failed mid-stall must not leave it frozen
         process.kill()
         process.wait(timeout=10)
+
+
+# The fake platform's accounts: six students with one password (tests/rehearsal/fake_platform.py).
+PASSWORD = "correct horse"
+STUDENTS = 6
+
+
+@pytest.fixture
+def platform() -> FakePlatform:
+    return FakePlatform({account.username: PASSWORD for account in numbered_accounts(STUDENTS, PASSWORD)})

@@ -8,21 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from examday.rehearsal import exam_day, numbered_accounts
+from examday.rehearsal import exam_day
 from examday.rehearsal.locust.engine import LocustEngine
 from examday.rehearsal.locust.job import LocustJob
+from tests.rehearsal.conftest import PASSWORD, STUDENTS
 from tests.rehearsal.fake_platform import FakePlatform, running
 
 pytestmark = pytest.mark.slow
-
-PASSWORD = "correct horse"
-STUDENTS = 6
-
-
-@pytest.fixture
-def platform() -> FakePlatform:
-    return FakePlatform({account.username: PASSWORD for account in numbered_accounts(STUDENTS, PASSWORD)})
-
 
 @pytest.fixture
 def port(platform: FakePlatform) -> Iterator[int]:

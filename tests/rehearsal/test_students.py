@@ -19,16 +19,8 @@ from examday.rehearsal import (
     run_students,
 )
 from tests.fixtures.network_servers import API_HOST, Pki
+from tests.rehearsal.conftest import PASSWORD, STUDENTS
 from tests.rehearsal.fake_platform import FakePlatform, running
-
-PASSWORD = "correct horse"
-STUDENTS = 6
-
-
-@pytest.fixture
-def platform() -> FakePlatform:
-    return FakePlatform({account.username: PASSWORD for account in numbered_accounts(STUDENTS, PASSWORD)})
-
 
 @pytest.fixture
 def https_port(platform: FakePlatform, pki: Pki) -> Iterator[int]:
