@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import time
 import uuid
@@ -166,6 +167,22 @@ def test_exec_returns_exit_code_and_output(probe: DockerProbe, facts_container: 
     assert exit_code == 3
     assert sorted(output.splitlines()) == ["err", "out"]  # two pipes: no order between them
     assert probe.exec(facts_container.name, ["printenv", "EXAM_MODE"]).output == "true\n"
+
+
+def test_exec_output_the_http_reader_already_buffered_is_kept(probe: DockerProbe, facts_container: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker-py hands back the raw socket under http.client's buffered reader, which may already
+    hold the output's first frames when the engine wrote them with its 101 headers (docker-py
+    #3332): a busy client lost a whole INFO reply that way. Reading the headers late forces it."""
+    read_headers = http.client.HTTPResponse.begin
+
+    def late_begin(response: http.client.HTTPResponse) -> None:
+        time.sleep(0.5)  # the command has printed and exited by now
+        read_headers(response)
+
+    monkeypatch.setattr(http.client.HTTPResponse, "begin", late_begin)
+    for _ in range(3):
+        assert probe.exec(facts_container.name, ["echo", "hello"], timeout=5).output == "hello\n"
 
 
 def test_exec_is_bounded(probe: DockerProbe, facts_container: Any) -> None:

@@ -328,6 +328,8 @@ class DockerProbe:
 
 def _read_until_eof(raw: Any, deadline: float) -> bytes:
     sock = getattr(raw, "_sock", raw)  # unix/tcp: a SocketIO around the real socket
+    reader = _http_reader_over(raw)
+    receive = reader.read1 if reader is not None else sock.recv
     received = bytearray()
     while True:
         remaining = deadline - time.monotonic()
@@ -335,12 +337,24 @@ def _read_until_eof(raw: Any, deadline: float) -> bytes:
             raise TimeoutError
         sock.settimeout(remaining)
         try:
-            data = sock.recv(65536)
+            data = receive(65536)
         except (socket.timeout, TimeoutError):
             raise TimeoutError from None
         if not data:
             return bytes(received)
         received += data
+
+
+def _http_reader_over(raw: Any) -> Any:
+    """http.client's buffered reader over the socket docker-py handed back, or None. Reading the
+    101 headers may have pulled the output's first frames into its buffer, and reading the socket
+    under it would lose them: a whole short reply, on a busy client (docker-py #3332)."""
+    response = getattr(getattr(raw, "_response", None), "raw", None)  # docker-py keeps it on the socket
+    reader = getattr(getattr(response, "_fp", None), "fp", None)
+    under = getattr(reader, "raw", None)
+    if under is not None and (under is raw or getattr(under, "_sock", None) is raw):
+        return reader
+    return None
 
 
 def _frames(payload: bytes) -> list[tuple[int, bytes]]:
