@@ -81,6 +81,7 @@ class Sandbox:
         platform = self.platform()
         self._refuse_foreign_containers(platform)
         self._refuse_taken_ports(platform)
+        self._reclaim_file_mounts_made_into_folders()
         self.write_state()
         self._drop_volumes_made_by_another_checkout(platform)
         built = ImageBuilder(platform.client, self.paths, self.report).build_all()
@@ -174,6 +175,25 @@ class Sandbox:
         if not self._owns_volume(platform):
             self.report("data volumes were made by another sandbox checkout: removing them")
             self.compose.down(volumes=True)
+
+    def _reclaim_file_mounts_made_into_folders(self) -> None:
+        """Where the engine made a folder in place of a mounted file, the containers holding it go
+        (volumes kept) and the folder with them: `up` writes the file and makes them again."""
+        folders = self.state.file_mounts_made_into_folders()
+        if not folders:
+            return
+        names = ", ".join(str(folder.relative_to(self.paths.root)) for folder in folders)
+        self.report(f"{names}: a folder the engine made where a file is mounted: "
+                    "taking the stack down (volumes kept) to mount the file instead")
+        self.compose.down()
+        for folder in folders:
+            try:
+                folder.rmdir()
+            except OSError as error:  # not the engine's empty folder: somebody's files
+                raise SandboxError(
+                    f"{folder} is where the sandbox writes a file, and is a folder ({error.strerror})",
+                    f"move it away (`mv '{folder}' '{folder}.saved'`) and run `examday sandbox up` again",
+                ) from None
 
     def _owns_volume(self, platform: RunningPlatform) -> bool:
         """No database volume, the one this checkout marked, or one whose running database takes this

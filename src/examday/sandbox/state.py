@@ -222,6 +222,14 @@ class SandboxState:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text if text is not None else self.paths.alertmanager_template.read_text())
 
+    # -- files the stack mounts one by one ----------------------------------------
+    def file_mounts_made_into_folders(self) -> list[Path]:
+        """The single files the stack bind-mounts (the Caddyfile, the crontab) that are folders.
+        The engine makes an empty folder for a missing bind source when it starts a container:
+        on a used machine it restarts the last run's containers (restart: unless-stopped) at its
+        own start, before a fresh clone has written its state."""
+        return [path for path in (self.paths.caddyfile, self.paths.crontab) if path.is_dir()]
+
     # -- proxy and DNS ---------------------------------------------------------
     def write_caddyfile(self, staging_hash: str, dashboard_hash: str) -> bool:
         """Write the proxy's Caddyfile (bcrypt hashes of the basic-auth passwords); True if changed."""
