@@ -95,6 +95,13 @@ class DockerProbe:
         self._client: docker.DockerClient | None = None
         self._has_timeout_binary: dict[str, bool] = {}
 
+    @classmethod
+    def over(cls, client: docker.DockerClient) -> "DockerProbe":
+        """A probe on a client already open (the sandbox's own)."""
+        probe = cls()
+        probe._client = client
+        return probe
+
     # connection ------------------------------------------------------------------------
     @property
     def client(self) -> docker.DockerClient:
@@ -173,15 +180,17 @@ class DockerProbe:
 
     # exec --------------------------------------------------------------------------------
     def exec(self, name: str, argv: list[str], timeout: float = 10.0,
-             environment: dict[str, str] | None = None) -> ExecResult:
+             environment: dict[str, str] | None = None, user: str | None = None,
+             wrapped: bool = True) -> ExecResult:
         """Run a read-only command in a container; ProbeTimeout when it outlives `timeout`.
 
         `environment` passes values (a DSN, say) without putting them on a command line.
 
         Inside the container the command is wrapped with `timeout` when present (so it is
-        killed there too); the read of its output always stops at the deadline.
+        killed there too) unless `wrapped` is False (a `pgrep -f` would find the wrapper's
+        command line); the read of its output always stops at the deadline.
         """
-        exit_code, payload = self._exec_bounded(name, argv, timeout, environment)
+        exit_code, payload = self._exec_bounded(name, argv, timeout, environment, user, wrapped)
         return ExecResult(exit_code=exit_code, output=_demultiplex(payload).decode("utf-8", "replace"))
 
     def exec_streams(self, name: str, argv: list[str], timeout: float = 10.0,
@@ -193,9 +202,9 @@ class DockerProbe:
         return exit_code, stdout, stderr
 
     def _exec_bounded(self, name: str, argv: list[str], timeout: float, environment: dict[str, str] | None,
-                      user: str | None = None) -> tuple[int, bytes]:
+                      user: str | None = None, wrapped: bool = True) -> tuple[int, bytes]:
         container = self._get_container(name)
-        wrap = self._has_timeout_binary.get(container.id, True)
+        wrap = wrapped and self._has_timeout_binary.get(container.id, True)
         exit_code, payload = self._exec_once(container, argv, timeout, wrap, environment, user)
         if wrap and _timeout_binary_missing(exit_code, payload):
             self._has_timeout_binary[container.id] = False

@@ -9,8 +9,14 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
+from examday.probes.docker import DockerProbe
+from examday.probes.errors import ProbeError
 from examday.sandbox.errors import SandboxError
 from examday.sandbox.layout import CONTAINERS, PROJECT_NAME, STUDENTS_CONTAINER
+
+
+# Sandbox control runs seeds and backups in its containers: bounded, and generously.
+EXEC_TIMEOUT_SECONDS = 600.0
 
 
 def docker_client(timeout: int = 10) -> docker.DockerClient:
@@ -101,9 +107,17 @@ class RunningPlatform:
 
     def exec(self, service: str, argv: list[str], user: str | None = None,
              environment: dict[str, str] | None = None) -> tuple[int, str]:
-        container = self.require(service)
-        result = container.exec_run(argv, user=user or "", environment=environment, demux=False)
-        return result.exit_code, (result.output or b"").decode(errors="replace")
+        """Exit code and output (stdout and stderr as they came). Through DockerProbe, not docker-py's
+        exec_run, which can lose a short reply whole (docker-py #3332): an empty answer would read
+        as "no scratch database" or "no targets". Unwrapped: the faults `pgrep -f` their own marks."""
+        name = self.require(service).name
+        try:
+            result = DockerProbe.over(self.client).exec(name, argv, EXEC_TIMEOUT_SECONDS, environment, user,
+                                                         wrapped=False)
+        except ProbeError as error:
+            raise SandboxError(f"`{' '.join(argv[:4])}` in {name}: {error}",
+                               "see `examday sandbox logs " + service + "`") from None
+        return result.exit_code, result.output
 
     def exec_checked(self, service: str, argv: list[str], **kwargs: object) -> str:
         code, output = self.exec(service, argv, **kwargs)  # type: ignore[arg-type]
