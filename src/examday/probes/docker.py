@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from examday.probes.docker_exec_stream import close_quietly, demultiplex, read_until_eof, split_streams
 from examday.probes.docker_log_files import Entry, LogSource, api_entries, file_entries, is_local_engine, log_source
 from examday.probes.docker_observations import (
     ContainerObservation, ImageInfo, ResourceObservation, observe_container, observe_resources, parse_docker_time,
@@ -191,14 +191,14 @@ class DockerProbe:
         command line); the read of its output always stops at the deadline.
         """
         exit_code, payload = self._exec_bounded(name, argv, timeout, environment, user, wrapped)
-        return ExecResult(exit_code=exit_code, output=_demultiplex(payload).decode("utf-8", "replace"))
+        return ExecResult(exit_code=exit_code, output=demultiplex(payload).decode("utf-8", "replace"))
 
     def exec_streams(self, name: str, argv: list[str], timeout: float = 10.0,
                      user: str | None = None) -> tuple[int, bytes, bytes]:
         """As `exec`, run as `user` (None: the container's), with stdout and stderr apart: what a
         testinfra backend reports (HostProbe's `docker://`)."""
         exit_code, payload = self._exec_bounded(name, argv, timeout, None, user)
-        stdout, stderr = _split_streams(payload)
+        stdout, stderr = split_streams(payload)
         return exit_code, stdout, stderr
 
     def _exec_bounded(self, name: str, argv: list[str], timeout: float, environment: dict[str, str] | None,
@@ -226,11 +226,11 @@ class DockerProbe:
         raw = self._call("exec start", lambda: api.exec_start(exec_id, socket=True, tty=False))
         deadline = time.monotonic() + timeout + (2.0 if wrap else 0.0)
         try:
-            payload = _read_until_eof(raw, deadline)
+            payload = read_until_eof(raw, deadline)
         except TimeoutError:
             raise _exec_timeout(container.name, argv, timeout) from None
         finally:
-            _close_quietly(raw)
+            close_quietly(raw)
         return self._exit_code(exec_id, deadline), payload
 
     def _exit_code(self, exec_id: str, deadline: float) -> int:
@@ -335,62 +335,6 @@ class DockerProbe:
 
 # -- exec plumbing --------------------------------------------------------------------------
 
-def _read_until_eof(raw: Any, deadline: float) -> bytes:
-    sock = getattr(raw, "_sock", raw)  # unix/tcp: a SocketIO around the real socket
-    reader = _http_reader_over(raw)
-    receive = reader.read1 if reader is not None else sock.recv
-    received = bytearray()
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
-        try:
-            data = receive(65536)
-        except (socket.timeout, TimeoutError):
-            raise TimeoutError from None
-        if not data:
-            return bytes(received)
-        received += data
-
-
-def _http_reader_over(raw: Any) -> Any:
-    """http.client's buffered reader over the socket docker-py handed back, or None. Reading the
-    101 headers may have pulled the output's first frames into its buffer, and reading the socket
-    under it would lose them: a whole short reply, on a busy client (docker-py #3332)."""
-    response = getattr(getattr(raw, "_response", None), "raw", None)  # docker-py keeps it on the socket
-    reader = getattr(getattr(response, "_fp", None), "fp", None)
-    under = getattr(reader, "raw", None)
-    if under is not None and (under is raw or getattr(under, "_sock", None) is raw):
-        return reader
-    return None
-
-
-def _frames(payload: bytes) -> list[tuple[int, bytes]]:
-    """Non-tty exec output cut at docker's 8-byte stream headers: (stream, data) in order, 2 being
-    stderr; output that is not multiplexed after all is one stdout frame."""
-    frames = []
-    offset = 0
-    while offset + 8 <= len(payload):
-        stream_type, size = payload[offset], struct.unpack(">I", payload[offset + 4: offset + 8])[0]
-        if stream_type not in (0, 1, 2):
-            return [(1, payload)]
-        frames.append((stream_type, payload[offset + 8: offset + 8 + size]))
-        offset += 8 + size
-    return frames
-
-
-def _demultiplex(payload: bytes) -> bytes:
-    """stdout and stderr interleaved, in the order they were written."""
-    return b"".join(data for _, data in _frames(payload))
-
-
-def _split_streams(payload: bytes) -> tuple[bytes, bytes]:
-    frames = _frames(payload)
-    return (b"".join(data for stream, data in frames if stream != 2),
-            b"".join(data for stream, data in frames if stream == 2))
-
-
 def _timeout_binary_missing(exit_code: int, payload: bytes) -> bool:
     return exit_code in (126, 127) and b'"timeout"' in payload
 
@@ -398,13 +342,3 @@ def _timeout_binary_missing(exit_code: int, payload: bytes) -> bool:
 def _exec_timeout(name: str, argv: list[str], timeout: float) -> ProbeTimeout:
     return ProbeTimeout(f"`{' '.join(argv)[:80]}` in {name} did not finish within {timeout:g}s",
                         dependency=DEPENDENCY)
-
-
-def _close_quietly(raw: Any) -> None:
-    # Shut the real socket down too: closing only the SocketIO wrapper would leave it open.
-    sock = getattr(raw, "_sock", raw)
-    for close in (lambda: sock.shutdown(socket.SHUT_RDWR), raw.close, sock.close):
-        try:
-            close()
-        except Exception:  # a half-dead socket must not mask the real outcome
-            pass
