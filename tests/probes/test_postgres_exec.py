@@ -33,6 +33,7 @@ from examday.probes.guard import DependencyDown, Guarded
 from examday.probes.postgres import PostgresProbe
 from examday.probes.postgres_exec import PostgresExecProbe
 from examday.probes.psql_script import StatementRefused, one_statement, render
+from tests.fixtures.docker_cli import docker_exec
 from tests.fixtures.services import wait_until
 from tests.fixtures.recording_docker import RecordingDocker
 
@@ -82,14 +83,13 @@ class PostgresContainer:
 
     def superuser_sql(self, statement: str) -> str:
         """Setup and checks as the superuser over the local socket: never through the probe."""
-        code, output = self.container.exec_run(
-            ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "exam_platform", "-qAt", "-c", statement])
-        assert code == 0, output.decode()
-        return output.decode().strip()
+        code, output = docker_exec(self.container.name, [
+            "psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "exam_platform", "-qAt", "-c", statement])
+        assert code == 0, output
+        return output.strip()
 
     def shell(self, command: str) -> tuple[int, str]:
-        code, output = self.container.exec_run(["sh", "-c", command])
-        return code, output.decode()
+        return docker_exec(self.container.name, ["sh", "-c", command])
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ from examday.probes.guard import DependencyDown, Guarded
 from examday.probes.redis import RedisProbe, WriteRefused
 from examday.probes.redis_cli_output import UnreadableOutput, parse_formatted, parse_json
 from examday.probes.redis_exec import RedisExecProbe
+from tests.fixtures.docker_cli import docker_exec
 from tests.fixtures.services import wait_until
 from tests.fixtures.recording_docker import RecordingDocker
 
@@ -57,9 +58,9 @@ class RedisContainer:
     def cli(self, *args: str) -> str:
         """redis-cli in the container for setup and checks: never through the probe."""
         environment = {"REDISCLI_AUTH": self.password} if self.password else {}
-        code, output = self.container.exec_run(["redis-cli", "--no-auth-warning", *args], environment=environment)
-        assert code == 0, output.decode()
-        return output.decode()
+        code, output = docker_exec(self.name, ["redis-cli", "--no-auth-warning", *args], environment)
+        assert code == 0, output
+        return output
 
     @property
     def url(self) -> str:
