@@ -81,7 +81,7 @@ class Sandbox:
         platform = self.platform()
         self._refuse_foreign_containers(platform)
         self._refuse_taken_ports(platform)
-        self._reclaim_file_mounts_made_into_folders()
+        self.reclaim_file_mounts_made_into_folders(platform)
         self.write_state()
         self._drop_volumes_made_by_another_checkout(platform)
         built = ImageBuilder(platform.client, self.paths, self.report).build_all()
@@ -176,16 +176,16 @@ class Sandbox:
             self.report("data volumes were made by another sandbox checkout: removing them")
             self.compose.down(volumes=True)
 
-    def _reclaim_file_mounts_made_into_folders(self) -> None:
+    def reclaim_file_mounts_made_into_folders(self, platform: RunningPlatform) -> None:
         """Where the engine made a folder in place of a mounted file, the containers holding it go
         (volumes kept) and the folder with them: `up` writes the file and makes them again."""
         folders = self.state.file_mounts_made_into_folders()
         if not folders:
             return
         names = ", ".join(str(folder.relative_to(self.paths.root)) for folder in folders)
-        self.report(f"{names}: a folder the engine made where a file is mounted: "
-                    "taking the stack down (volumes kept) to mount the file instead")
-        self.compose.down()
+        removed = platform.remove_containers_mounting([str(folder.resolve()) for folder in folders])
+        self.report(f"{names}: a folder the engine made where a file is mounted: removed "
+                    f"{', '.join(removed) or 'no container'} (volumes kept) to mount the file instead")
         for folder in folders:
             try:
                 folder.rmdir()

@@ -105,6 +105,18 @@ class RunningPlatform:
                     foreign.append(f"{container.name} (project {project or 'none'})")
         return foreign
 
+    def remove_containers_mounting(self, sources: list[str]) -> list[str]:
+        """Remove (volumes kept) the project's containers that bind-mount any of these host paths;
+        their names. Through the engine, not compose: on a fresh clone the compose file's env
+        files do not exist yet, and compose refuses to run without them."""
+        removed = []
+        project = {"label": f"com.docker.compose.project={PROJECT_NAME}"}
+        for container in self.client.containers.list(all=True, filters=project):
+            if any(mount.get("Source") in sources for mount in container.attrs.get("Mounts", [])):
+                container.remove(force=True)
+                removed.append(container.name)
+        return removed
+
     def exec(self, service: str, argv: list[str], user: str | None = None,
              environment: dict[str, str] | None = None) -> tuple[int, str]:
         """Exit code and output (stdout and stderr as they came). Through DockerProbe, not docker-py's
