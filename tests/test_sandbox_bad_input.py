@@ -59,3 +59,19 @@ def test_a_flag_cache_time_that_is_no_number_of_seconds_is_refused_with_the_fix(
     monkeypatch.setenv("EXAMDAY_FLAGS_CACHE_TTL", value)
     with pytest.raises(SandboxError, match="EXAMDAY_FLAGS_CACHE_TTL.*seconds, between 0 and 3600"):
         platform_env_defaults()
+
+
+def test_a_sandbox_file_that_cannot_be_read_is_one_message_with_the_fix(tmp_path, capsys):
+    """Stop 26's CI: a folder where the Caddyfile belongs ended `sandbox up` in a traceback."""
+    import typer
+
+    from examday.cli.sandbox import _run
+
+    folder = tmp_path / "Caddyfile"
+    folder.mkdir()
+    with pytest.raises(typer.Exit) as exited:
+        _run("examday sandbox up", lambda _: folder.read_text())
+    assert exited.value.exit_code == 2
+    said = capsys.readouterr()
+    assert f"Is a directory: {folder}" in said.err and "fix: put right what is at that path" in said.err
+    assert "Traceback" not in said.out + said.err

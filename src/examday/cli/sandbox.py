@@ -23,12 +23,17 @@ T = TypeVar("T")
 
 
 def _run(title: str, action: Callable[[Sandbox], T]) -> T:
-    """Run a sandbox action with progress; a SandboxError becomes one message and exit 2."""
+    """Run a sandbox action with progress; a SandboxError, or a file the sandbox could not write or
+    read, becomes one message and exit 2."""
     with progress(title) as report:
         try:
             return action(Sandbox.open(report))
         except ExamdayError as exc:  # a SandboxError, or a probe the sandbox used
             fail(str(exc))
+        except OSError as exc:  # the sandbox's own files: a full disk, an owner, a folder for a file
+            fail(f"{exc.strerror or exc}: {exc.filename or 'a sandbox file'}\n  fix: put right what is at "
+                 "that path (its owner, free space, a folder where a file belongs) and run it again; "
+                 "`examday sandbox down` cleans up a half-started stack")
 
 
 def _print_endpoints(sandbox: Sandbox) -> None:
