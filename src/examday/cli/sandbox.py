@@ -11,6 +11,7 @@ from rich.table import Table
 
 from examday.cli.output import EXIT_FAILED, console, fail, progress
 from examday.errors import ExamdayError
+from examday.sandbox.errors import SandboxError
 from examday.sandbox.faults import FAULTS, clear, inject
 from examday.sandbox.lifecycle import Sandbox, endpoints
 from examday.sandbox.stages import apply_stage
@@ -31,9 +32,10 @@ def _run(title: str, action: Callable[[Sandbox], T]) -> T:
         except ExamdayError as exc:  # a SandboxError, or a probe the sandbox used
             fail(str(exc))
         except OSError as exc:  # the sandbox's own files: a full disk, an owner, a folder for a file
-            fail(f"{exc.strerror or exc}: {exc.filename or 'a sandbox file'}\n  fix: put right what is at "
-                 "that path (its owner, free space, a folder where a file belongs) and run it again; "
-                 "`examday sandbox down` cleans up a half-started stack")
+            fail(str(SandboxError(f"{exc.strerror or exc}: {exc.filename or 'a sandbox file'}",
+                                  "put right what is at that path (its owner, free space, a folder where a "
+                                  "file belongs) and run it again; `examday sandbox down` cleans up a "
+                                  "half-started stack")))
 
 
 def _print_endpoints(sandbox: Sandbox) -> None:
